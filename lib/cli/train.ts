@@ -1,0 +1,91 @@
+/** npm run train — trains one model and leaves a complete run directory. */
+import { resolve } from 'path';
+import '../models';
+import { modelNames } from '../models/registry';
+import { resolveConfig } from '../train/config';
+import { readRunConfig, trainRun } from '../train/run';
+import type { TrainConfig } from '../train/types';
+import { choiceOption, intOption, numberOption, parseCli, runCli, UsageError } from './cli';
+
+const USAGE = `
+Usage: npm run train -- --model NAME [options]
+
+  --model NAME          architecture: ${modelNames().join(', ')}
+  --epochs N            training epochs (default: the model's recipe)
+  --batch-size N        samples per step
+  --lr X                peak learning rate
+  --schedule S          constant | step | cosine | onecycle
+  --warmup-epochs X     linear warm-up before the schedule
+  --optimizer O         adam | adamw | sgd
+  --weight-decay X      decoupled weight decay (adamw, sgd)
+  --label-smoothing X   0 to disable
+  --clip-norm X         clip the global gradient norm (0 = off)
+  --augment / --no-augment   random shifts and rotations of training images
+  --val-fraction X      share of training images held out for validation (default 0.05)
+  --seed N              seed for initialisation, split, shuffling, dropout, augmentation (default 42)
+  --train-limit N       use only N training images (quick runs)
+  --test-limit N        evaluate on the first N test images
+  --data DIR            directory with the four MNIST-format IDX files (raw or .gz)
+  --backend B           node | wasm | cpu (default: best available)
+  --run-dir DIR         where the run goes (default results/runs/<timestamp>-<model>)
+  --resume              continue the run in --run-dir from its last complete epoch
+`;
+
+runCli('train', USAGE, async () => {
+  const { values } = parseCli(process.argv.slice(2), {
+    model: { type: 'string' },
+    epochs: { type: 'string' },
+    'batch-size': { type: 'string' },
+    lr: { type: 'string' },
+    schedule: { type: 'string' },
+    'warmup-epochs': { type: 'string' },
+    optimizer: { type: 'string' },
+    'weight-decay': { type: 'string' },
+    'label-smoothing': { type: 'string' },
+    'clip-norm': { type: 'string' },
+    augment: { type: 'boolean' },
+    'no-augment': { type: 'boolean' },
+    'val-fraction': { type: 'string' },
+    seed: { type: 'string' },
+    'train-limit': { type: 'string' },
+    'test-limit': { type: 'string' },
+    data: { type: 'string' },
+    backend: { type: 'string' },
+    'run-dir': { type: 'string' },
+    resume: { type: 'boolean' },
+  });
+  const runDir = values['run-dir'] ? resolve(values['run-dir']) : undefined;
+  if (values.resume) {
+    if (!runDir) throw new UsageError('--resume needs --run-dir DIR (the run to continue)');
+    const config = readRunConfig(runDir);
+    await trainRun(config, { runDir, resume: true, verbose: true });
+    return;
+  }
+  if (!values.model) throw new UsageError('--model is required');
+  const overrides: Partial<TrainConfig> & { model: string } = {
+    model: values.model,
+    epochs: intOption('epochs', values.epochs),
+    batchSize: intOption('batch-size', values['batch-size']),
+    lr: numberOption('lr', values.lr, { positive: true }),
+    schedule: choiceOption('schedule', values.schedule, ['constant', 'step', 'cosine', 'onecycle'] as const),
+    warmupEpochs: numberOption('warmup-epochs', values['warmup-epochs']),
+    optimizer: choiceOption('optimizer', values.optimizer, ['adam', 'adamw', 'sgd'] as const),
+    weightDecay: numberOption('weight-decay', values['weight-decay']),
+    labelSmoothing: numberOption('label-smoothing', values['label-smoothing']),
+    clipNorm: numberOption('clip-norm', values['clip-norm']),
+    augment: values.augment ? true : values['no-augment'] ? false : undefined,
+    valFraction: numberOption('val-fraction', values['val-fraction']),
+    seed: intOption('seed', values.seed, { min: 0 }),
+    trainLimit: intOption('train-limit', values['train-limit']),
+    testLimit: intOption('test-limit', values['test-limit']),
+    dataDir: values.data ? resolve(values.data) : undefined,
+    backend: choiceOption('backend', values.backend, ['node', 'wasm', 'cpu'] as const),
+  };
+  let config: TrainConfig;
+  try {
+    config = resolveConfig(overrides);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  await trainRun(config, { runDir, verbose: true });
+});

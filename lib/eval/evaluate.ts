@@ -1,0 +1,63 @@
+/** Batched evaluation of a model on a digit set: loss, accuracy, confusion matrix, per-class metrics, probabilities. */
+import * as tf from '@tensorflow/tfjs';
+import { batchesOf, makeBatch } from '../data/dataset';
+import type { DigitSet } from '../data/mnist';
+import { ClassificationReport, classificationReport, NUM_CLASSES } from './metrics';
+
+export interface Evaluation extends ClassificationReport {
+  loss: number;
+  labels: Int32Array;
+  predictions: Int32Array;
+  /** count × 10 softmax probabilities, row-major */
+  probabilities: Float32Array;
+}
+
+/** Softmax probabilities of a [n, 28, 28, 1] batch, computed in batches to bound memory. */
+export function predictProbabilities(model: tf.LayersModel, images: Float32Array, count: number, batchSize = 256): Float32Array {
+  const pixels = images.length / count;
+  const side = Math.round(Math.sqrt(pixels));
+  const out = new Float32Array(count * NUM_CLASSES);
+  for (let start = 0; start < count; start += batchSize) {
+    const n = Math.min(batchSize, count - start);
+    const probs = tf.tidy(() => {
+      const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, side, side, 1]);
+      return tf.softmax(model.predict(x) as tf.Tensor2D);
+    });
+    out.set(probs.dataSync(), start * NUM_CLASSES);
+    probs.dispose();
+  }
+  return out;
+}
+
+export function argmaxRows(probabilities: Float32Array, numClasses = NUM_CLASSES): Int32Array {
+  const rows = probabilities.length / numClasses;
+  const out = new Int32Array(rows);
+  for (let r = 0; r < rows; r++) {
+    let best = 0;
+    for (let c = 1; c < numClasses; c++) if (probabilities[r * numClasses + c] > probabilities[r * numClasses + best]) best = c;
+    out[r] = best;
+  }
+  return out;
+}
+
+export function evaluateModel(model: tf.LayersModel, set: DigitSet, indices: Int32Array, batchSize = 256): Evaluation {
+  const probabilities = new Float32Array(indices.length * NUM_CLASSES);
+  const labels = new Int32Array(indices.length);
+  let offset = 0;
+  for (const batchIndices of batchesOf(indices, batchSize)) {
+    const batch = makeBatch(set, batchIndices);
+    probabilities.set(predictProbabilities(model, batch.images, batch.size, batchSize), offset * NUM_CLASSES);
+    labels.set(batch.labels, offset);
+    offset += batch.size;
+  }
+  const predictions = argmaxRows(probabilities);
+  let lossSum = 0;
+  for (let i = 0; i < labels.length; i++) lossSum -= Math.log(Math.max(probabilities[i * NUM_CLASSES + labels[i]], 1e-12));
+  return {
+    ...classificationReport(labels, predictions),
+    loss: labels.length ? lossSum / labels.length : 0,
+    labels,
+    predictions,
+    probabilities,
+  };
+}

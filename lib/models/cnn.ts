@@ -1,0 +1,99 @@
+/** The convolutional family: LeNet-5, a fast small CNN, the PyTorch-example CNN and a deeper batch-normalised CNN. */
+import * as tf from '@tensorflow/tfjs';
+import { ModelOptions, numberOption, registerModel } from './registry';
+
+const INPUT_SHAPE = [28, 28, 1];
+
+function conv(filters: number, kernelSize: number, extra: Partial<Parameters<typeof tf.layers.conv2d>[0]> = {}) {
+  return tf.layers.conv2d({ filters, kernelSize, padding: 'same', activation: 'relu', ...extra });
+}
+
+/** conv → batch-norm → relu: the bias is redundant before batch norm. */
+function convBnRelu(filters: number): tf.layers.Layer[] {
+  return [
+    tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false }),
+    tf.layers.batchNormalization(),
+    tf.layers.activation({ activation: 'relu' }),
+  ];
+}
+
+export function lenet5(): tf.LayersModel {
+  return tf.sequential({
+    name: 'lenet5',
+    layers: [
+      tf.layers.conv2d({ inputShape: INPUT_SHAPE, filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      tf.layers.averagePooling2d({ poolSize: 2 }),
+      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+      tf.layers.averagePooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 120, activation: 'relu' }),
+      tf.layers.dense({ units: 84, activation: 'relu' }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
+}
+
+export function cnnSmall(options?: ModelOptions): tf.LayersModel {
+  const width = numberOption(options, 'width', 32);
+  const dropout = numberOption(options, 'dropout', 0.25);
+  return tf.sequential({
+    name: 'cnn_small',
+    layers: [
+      conv(width, 3, { inputShape: INPUT_SHAPE }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      conv(width * 2, 3),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.flatten(),
+      tf.layers.dropout({ rate: dropout }),
+      tf.layers.dense({ units: 128, activation: 'relu' }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
+}
+
+/** The CNN of PyTorch's MNIST example, the architecture the PyTorch benchmark compares against. */
+export function classicCnn(): tf.LayersModel {
+  return tf.sequential({
+    name: 'classic_cnn',
+    layers: [
+      conv(32, 3, { inputShape: INPUT_SHAPE, padding: 'valid' }),
+      conv(64, 3, { padding: 'valid' }),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.dropout({ rate: 0.25 }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 128, activation: 'relu' }),
+      tf.layers.dropout({ rate: 0.5 }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
+}
+
+export function cnnDeep(options?: ModelOptions): tf.LayersModel {
+  const width = numberOption(options, 'width', 32);
+  const dropout = numberOption(options, 'dropout', 0.25);
+  return tf.sequential({
+    name: 'cnn_deep',
+    layers: [
+      tf.layers.inputLayer({ inputShape: INPUT_SHAPE }),
+      ...convBnRelu(width),
+      ...convBnRelu(width),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.dropout({ rate: dropout }),
+      ...convBnRelu(width * 2),
+      ...convBnRelu(width * 2),
+      tf.layers.maxPooling2d({ poolSize: 2 }),
+      tf.layers.dropout({ rate: dropout }),
+      tf.layers.flatten(),
+      tf.layers.dense({ units: 256, useBias: false }),
+      tf.layers.batchNormalization(),
+      tf.layers.activation({ activation: 'relu' }),
+      tf.layers.dropout({ rate: dropout * 2 }),
+      tf.layers.dense({ units: 10 }),
+    ],
+  });
+}
+
+registerModel({ name: 'lenet5', family: 'cnn', description: 'LeNet-5 (LeCun 1998) with ReLU: two conv + avg-pool stages, three dense layers', build: lenet5 });
+registerModel({ name: 'cnn-small', family: 'cnn', description: 'Fast two-stage CNN (32-64 filters, max-pool, dense 128): 99% in two epochs', build: cnnSmall });
+registerModel({ name: 'classic-cnn', family: 'cnn', description: "PyTorch MNIST example CNN (conv 32, conv 64, max-pool, dense 128): the benchmark's reference", build: classicCnn });
+registerModel({ name: 'cnn-deep', family: 'cnn', description: 'Four conv layers with batch norm and dropout, dense 256: aims at 99.6%+ with augmentation', build: cnnDeep });

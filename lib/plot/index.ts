@@ -1,0 +1,30 @@
+/** PixelWise plotting: pure plotly figure builders, offline HTML/PNG/SVG export, notebook display. */
+export type { Annotation, Axis, Datum, Figure, Layout, Trace } from './figure';
+export { DEFAULT_HEIGHT, DEFAULT_WIDTH } from './figure';
+
+export { confusionMatrixFigure, normalizeConfusion } from './confusion';
+export type { ConfusionNormalize, ConfusionOptions } from './confusion';
+
+export { trainingCurvesFigure } from './curves';
+export type { CurvesOptions } from './curves';
+
+export { examplesGridFigure, misclassifiedFigure, exampleTitle } from './examples';
+export type { Example, ExamplesOptions } from './examples';
+
+export { perClassFigure } from './per-class';
+export type { PerClassOptions } from './per-class';
+
+export { modelComparisonFigure } from './comparison';
+export type { ComparisonOptions, ModelResult } from './comparison';
+
+export { sweepParallelFigure, sweepProgressFigure, sweepDimensions, bestSoFar } from './sweep';
+export type { SweepTrial, SweepParallelOptions, SweepProgressOptions, ParcoordsDimension } from './sweep';
+
+export { attentionOverlayFigure, upsampleGrid } from './attention';
+export type { AttentionMap, AttentionOptions } from './attention';
+
+export { figureToHtml, FigureExporter, createExporter, saveFigure, findChromium } from './export';
+export type { ExportFormat, ExporterOptions, HtmlOptions, ImageOptions } from './export';
+
+export { show, figureToNotebookHtml, resetNotebookPlotly } from './display';
+export type { ShowOptions, HtmlDisplay } from './display';

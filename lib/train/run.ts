@@ -1,0 +1,189 @@
+/**
+ * A complete training run: backend, data, model, the epoch loop with per-epoch checkpoints, final test
+ * evaluation, and the run directory (config.json, metrics.jsonl, summary.json, model/). The CLI, the
+ * notebooks and the tuner all train through trainRun.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { execSync } from 'child_process';
+import { existsSync, readFileSync, rmSync } from 'fs';
+import { join } from 'path';
+import { initBackend } from '../backend/select';
+import { batchesOf, epochOrder, firstIndices, makeBatch, trainValSplit } from '../data/dataset';
+import { loadMnist, MnistData } from '../data/mnist';
+import { createRng, deriveSeed, seedMathRandom } from '../data/random';
+import { evaluateModel, Evaluation } from '../eval/evaluate';
+import { buildModel, countParams } from '../models/registry';
+import { saveModel } from '../models/io';
+import { writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
+import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
+import { progressBar } from '../util/progress';
+import { findCheckpoint, loadCheckpoint, saveCheckpoint, CheckpointState } from './checkpoint';
+import { validateConfig } from './config';
+import { createOptimizer, setLearningRate } from './optimizer';
+import { learningRateAt } from './schedule';
+import { trainStep } from './step';
+import type { EpochMetrics, RunSummary, TrainConfig } from './types';
+
+export interface RunOptions {
+  /** Exactly this directory; default results/runs/<timestamp>-<model>. */
+  runDir?: string;
+  /** Continue from the run directory's last complete epoch. */
+  resume?: boolean;
+  /** Preloaded data (tests, sweeps); default loads config.dataDir or MNIST. */
+  data?: MnistData;
+  /** Progress bar and log lines on stderr; off for tests and workers. */
+  verbose?: boolean;
+  onEpoch?: (metrics: EpochMetrics) => void;
+}
+
+export interface RunResult {
+  runDir: string;
+  config: TrainConfig;
+  metrics: EpochMetrics[];
+  summary: RunSummary;
+  model: tf.LayersModel;
+  test: Evaluation;
+}
+
+export function defaultRunDir(model: string, now = new Date()): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+  return join(RUNS_DIR, `${stamp}-${model}`);
+}
+
+function projectVersions() {
+  let commit = 'unknown';
+  try {
+    commit = execSync('git rev-parse --short HEAD', { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    // Not a git checkout (an installed copy): the version field still identifies the code.
+  }
+  const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'));
+  return { node: process.version, tfjs: tf.version.tfjs, pixelwise: pkg.version as string, commit };
+}
+
+export function readRunConfig(runDir: string): TrainConfig {
+  const file = join(runDir, 'config.json');
+  if (!existsSync(file)) throw new Error(`${runDir}: not a run directory (no config.json)`);
+  return JSON.parse(readFileSync(file, 'utf8')).config as TrainConfig;
+}
+
+export async function trainRun(config: TrainConfig, options: RunOptions = {}): Promise<RunResult> {
+  validateConfig(config);
+  const log = (line: string) => options.verbose && process.stderr.write(line + '\n');
+  const runDir = options.runDir ?? defaultRunDir(config.model);
+  const checkpointDir = options.resume ? findCheckpoint(runDir) : undefined;
+  if (options.resume && !existsSync(join(runDir, 'config.json'))) throw new Error(`${runDir}: nothing to resume (no config.json)`);
+  if (!options.resume && existsSync(join(runDir, 'config.json'))) {
+    throw new Error(`${runDir}: already holds a run; use --resume to continue it or choose another --run-dir`);
+  }
+
+  const backend = await initBackend(config.backend);
+  log(`backend: ${backend.name} (${backend.detail})`);
+  const data = options.data ?? (await loadMnist(config.dataDir));
+  const split = trainValSplit(data.train.count, config.valFraction, config.seed, config.trainLimit);
+  const testIndices = firstIndices(data.test.count, config.testLimit);
+  log(`data: ${data.source.kind} ${data.source.dir} — train ${split.train.length}, validation ${split.val.length}, test ${testIndices.length}`);
+
+  if (!checkpointDir) {
+    rmSync(join(runDir, 'metrics.jsonl'), { force: true });
+    writeJsonAtomic(join(runDir, 'config.json'), {
+      config,
+      data: { ...data.source, trainSamples: split.train.length, valSamples: split.val.length, testSamples: testIndices.length },
+      backend,
+      versions: projectVersions(),
+      createdAt: new Date().toISOString(),
+    });
+  }
+
+  const optimizer = createOptimizer(config.optimizer, config.lr);
+  let model: tf.LayersModel;
+  let state: CheckpointState = { epochsDone: 0, metrics: [], trainSeconds: 0, trainedSamples: 0 };
+  if (checkpointDir) {
+    ({ model, state } = await loadCheckpoint(checkpointDir, optimizer));
+    log(`resuming ${runDir} after epoch ${state.epochsDone}`);
+  } else {
+    seedMathRandom(deriveSeed(config.seed, 'init'));
+    model = buildModel(config.model, config.modelOptions);
+  }
+  const params = countParams(model);
+  log(`model: ${config.model}, ${params.toLocaleString('en-US')} parameters`);
+
+  const stepsPerEpoch = Math.ceil(split.train.length / config.batchSize);
+  const schedule = {
+    schedule: config.schedule,
+    lr: config.lr,
+    totalSteps: stepsPerEpoch * config.epochs,
+    warmupSteps: Math.round(config.warmupEpochs * stepsPerEpoch),
+    stepsPerEpoch,
+  };
+
+  for (let epoch = state.epochsDone; epoch < config.epochs; epoch++) {
+    // Every random stream of an epoch is derived from (seed, epoch): a resumed run continues identically.
+    seedMathRandom(deriveSeed(config.seed, 'dropout', epoch));
+    const augmentRng = createRng(deriveSeed(config.seed, 'augment', epoch));
+    const augment = config.augment ? { rng: augmentRng, options: { shift: config.augmentShift, rotate: config.augmentRotate } } : undefined;
+    const bar = options.verbose ? progressBar(`epoch ${epoch + 1}/${config.epochs}`, split.train.length) : undefined;
+    const started = Date.now();
+    let lossSum = 0;
+    let correct = 0;
+    let seen = 0;
+    let lr = config.lr;
+    let step = epoch * stepsPerEpoch;
+    for (const indices of batchesOf(epochOrder(split.train, config.seed, epoch), config.batchSize)) {
+      lr = learningRateAt(step++, schedule);
+      setLearningRate(optimizer, lr);
+      const batch = makeBatch(data.train, indices, augment);
+      const images = tf.tensor4d(batch.images, [batch.size, data.train.height, data.train.width, 1]);
+      const labels = tf.tensor1d(batch.labels, 'int32');
+      const result = trainStep(model, optimizer, images, labels, { ...config, lr });
+      images.dispose();
+      labels.dispose();
+      lossSum += result.loss * batch.size;
+      correct += result.correct;
+      seen += batch.size;
+      const elapsed = (Date.now() - started) / 1000;
+      bar?.update(seen, { loss: (lossSum / seen).toFixed(4), acc: (correct / seen).toFixed(4), 'samples/s': (seen / elapsed).toFixed(0) });
+    }
+    const seconds = (Date.now() - started) / 1000;
+    const val = evaluateModel(model, data.train, split.val);
+    const metrics: EpochMetrics = {
+      epoch: epoch + 1,
+      loss: lossSum / seen,
+      acc: correct / seen,
+      valLoss: split.val.length ? val.loss : NaN,
+      valAcc: split.val.length ? val.accuracy : NaN,
+      lr,
+      seconds,
+    };
+    bar?.finish({ loss: metrics.loss.toFixed(4), acc: metrics.acc.toFixed(4), valAcc: metrics.valAcc.toFixed(4), 'samples/s': (seen / seconds).toFixed(0) });
+    state = {
+      epochsDone: epoch + 1,
+      metrics: [...state.metrics, metrics],
+      trainSeconds: state.trainSeconds + seconds,
+      trainedSamples: state.trainedSamples + seen,
+    };
+    await saveCheckpoint(runDir, model, optimizer, state);
+    writeJsonLinesAtomic(join(runDir, 'metrics.jsonl'), state.metrics);
+    options.onEpoch?.(metrics);
+  }
+
+  const test = evaluateModel(model, data.test, testIndices);
+  const summary: RunSummary = {
+    model: config.model,
+    params,
+    backend: backend.name,
+    epochs: config.epochs,
+    testAccuracy: test.accuracy,
+    testLoss: test.loss,
+    confusionMatrix: test.confusionMatrix,
+    perClass: test.perClass,
+    macro: test.macro,
+    trainSeconds: state.trainSeconds,
+    samplesPerSecond: state.trainSeconds > 0 ? state.trainedSamples / state.trainSeconds : 0,
+  };
+  await saveModel(model, join(runDir, 'model'));
+  writeJsonAtomic(join(runDir, 'summary.json'), summary);
+  optimizer.dispose();
+  log(`test accuracy ${(test.accuracy * 100).toFixed(2)}% (loss ${test.loss.toFixed(4)}) — run saved in ${runDir}`);
+  return { runDir, config, metrics: state.metrics, summary, model, test };
+}
