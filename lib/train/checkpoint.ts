@@ -33,6 +33,8 @@ async function saveOptimizer(optimizer: tf.Optimizer, dir: string): Promise<void
     const data = await tensor.data();
     chunks.push(new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice());
   }
+  // getWeights returns the optimizer's own variables plus a fresh iteration-count scalar, which is ours to free.
+  weights.filter(({ tensor }) => !(tensor instanceof tf.Variable)).forEach(({ tensor }) => tensor.dispose());
   writeFileAtomic(join(dir, 'optimizer.bin'), Buffer.concat(chunks));
   writeJsonAtomic(join(dir, 'optimizer.json'), entries);
 }

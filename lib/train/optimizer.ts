@@ -6,10 +6,14 @@ export function createOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   return name === 'sgd' ? tf.train.momentum(lr, 0.9, true) : tf.train.adam(lr);
 }
 
-/** Adam reads its learningRate field on every step; momentum caches it and must be told. */
+/**
+ * Adam reads its learningRate field on every step; momentum caches it and must be told. (Duck-typed:
+ * tfjs optimizers override instanceof, so every optimizer is "instanceof MomentumOptimizer".)
+ */
 export function setLearningRate(optimizer: tf.Optimizer, lr: number): void {
-  if (optimizer instanceof tf.MomentumOptimizer) optimizer.setLearningRate(lr);
-  else (optimizer as unknown as { learningRate: number }).learningRate = lr;
+  const withSetter = optimizer as unknown as { setLearningRate?: (lr: number) => void; learningRate: number };
+  if (withSetter.setLearningRate) withSetter.setLearningRate(lr);
+  else withSetter.learningRate = lr;
 }
 
 /**

@@ -77,9 +77,10 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
     throw new Error(`${runDir}: already holds a run; use --resume to continue it or choose another --run-dir`);
   }
 
+  // Data first: a bad dataset should fail before any backend work.
+  const data = options.data ?? (await loadMnist(config.dataDir));
   const backend = await initBackend(config.backend);
   log(`backend: ${backend.name} (${backend.detail})`);
-  const data = options.data ?? (await loadMnist(config.dataDir));
   const split = trainValSplit(data.train.count, config.valFraction, config.seed, config.trainLimit);
   const testIndices = firstIndices(data.test.count, config.testLimit);
   log(`data: ${data.source.kind} ${data.source.dir} — train ${split.train.length}, validation ${split.val.length}, test ${testIndices.length}`);
