@@ -1,0 +1,160 @@
+/** npm run tune — a hyperparameter sweep over a search space, one run directory per trial. */
+import { resolve } from 'path';
+import { defaultWorkers } from '../tune/pool';
+import { loadSpace } from '../tune/space';
+import { readDefinition } from '../tune/store';
+import { resumeSweep, runSweep, SweepResult } from '../tune/sweep';
+import { resolveConfig } from '../train/config';
+import type { ParamValues, SweepDefinition, TrialRecord } from '../tune/types';
+import { choiceOption, intOption, parseCli, runCli, UsageError } from './cli';
+
+const SAMPLERS = ['grid', 'random', 'halving', 'hyperband'] as const;
+
+const USAGE = `
+Usage: npm run tune -- --space FILE [options]
+       npm run tune -- --resume --sweep-dir DIR [--workers N]
+
+  --space FILE          search space (JSON), e.g. spaces/cnn-small.json
+  --sampler S           grid | random | halving | hyperband (default random)
+  --trials N            trials to sample (grid: the first N combinations, default all)
+  --max-epochs N        epochs of a full trial (default: the model's recipe)
+  --min-epochs N        first-rung budget of halving and hyperband (default 1)
+  --eta N               halving rate: each rung keeps the best 1/eta (default 3)
+  --seed N              seeds the sampler and every trial's training (default 42)
+  --train-limit N       use only N training images per trial
+  --data DIR            directory with the four MNIST-format IDX files
+  --backend B           node | wasm | cpu (default: best available)
+  --sweep-dir DIR       where the sweep goes (default results/sweeps/<timestamp>-<model>-<sampler>)
+  --workers N           parallel trials, one worker thread each (default: ${defaultWorkers()}, the number of cores)
+  --resume              continue the sweep in --sweep-dir; finished trials are kept, unfinished ones resume
+
+Trials are ranked by validation accuracy; test accuracy is reported alongside. The sweep directory holds
+sweep.json, trials.jsonl, trials.csv, best.json and runs/trial-NNNN/ (a normal run directory per trial).
+`;
+
+const describe = (params: ParamValues) => Object.entries(params).map(([k, v]) => `${k}=${v}`).join(' ');
+const percent = (x: number | null) => (x === null ? '—' : `${(x * 100).toFixed(2)}%`);
+
+function logResult(record: TrialRecord, { finished, total }: { finished: number; total: number }): void {
+  const head = `[${String(finished).padStart(String(total).length)}/${total}] trial ${record.trial} @${record.epochs} ep`;
+  const body =
+    record.status === 'failed'
+      ? `failed: ${record.error}`
+      : `val ${percent(record.valAcc)}  test ${percent(record.testAccuracy)}  ${describe(record.params)}  (${record.timing.seconds.toFixed(1)}s)`;
+  process.stderr.write(`${head}  ${body}\n`);
+}
+
+function describePlan(d: SweepDefinition, workers: number): string {
+  const brackets = d.plan.brackets.map((b) => b.rungs.map((r) => `${r.size}×${r.epochs}ep`).join(' → '));
+  return `${d.space.model}, ${d.sampler} sampler, ${d.plan.trials.length} trials (${brackets.join('; ')}), ${workers} worker${workers > 1 ? 's' : ''}`;
+}
+
+/** With --resume, sweep options may be repeated but must match what the sweep was started with. */
+function checkResumeOptions(d: SweepDefinition, given: Record<string, unknown>): void {
+  const recorded: Record<string, unknown> = {
+    sampler: d.sampler,
+    trials: d.plan.trials.length,
+    'max-epochs': d.maxEpochs,
+    'min-epochs': d.minEpochs,
+    eta: d.eta,
+    seed: d.seed,
+    'train-limit': d.trainLimit,
+    data: d.dataDir,
+    backend: d.backend,
+  };
+  for (const [name, value] of Object.entries(given)) {
+    if (value !== undefined && value !== recorded[name]) {
+      throw new UsageError(`--${name} ${value} differs from the sweep being resumed (${recorded[name] ?? 'unset'}); drop it to resume`);
+    }
+  }
+}
+
+function report(result: SweepResult, seconds: number): void {
+  const { best, dir, records } = result;
+  if (best) {
+    process.stderr.write(
+      `best: trial ${best.trial} — val ${percent(best.valAcc)}, test ${percent(best.testAccuracy)} at ${best.epochs} epochs: ${describe(best.params)} → ${resolve(dir, best.runDir)}\n`,
+    );
+  } else {
+    process.stderr.write('no trial finished at the full budget\n');
+  }
+  process.stderr.write(`${records.length} jobs recorded, ${seconds.toFixed(0)}s — ${dir} (trials.jsonl, trials.csv, best.json)\n`);
+}
+
+runCli('tune', USAGE, async () => {
+  const { values } = parseCli(process.argv.slice(2), {
+    space: { type: 'string' },
+    sampler: { type: 'string' },
+    trials: { type: 'string' },
+    'max-epochs': { type: 'string' },
+    'min-epochs': { type: 'string' },
+    eta: { type: 'string' },
+    seed: { type: 'string' },
+    'train-limit': { type: 'string' },
+    data: { type: 'string' },
+    backend: { type: 'string' },
+    'sweep-dir': { type: 'string' },
+    workers: { type: 'string' },
+    resume: { type: 'boolean' },
+  });
+  const workers = intOption('workers', values.workers) ?? defaultWorkers();
+  const sweep = {
+    sampler: choiceOption('sampler', values.sampler, SAMPLERS),
+    trials: intOption('trials', values.trials),
+    'max-epochs': intOption('max-epochs', values['max-epochs']),
+    'min-epochs': intOption('min-epochs', values['min-epochs']),
+    eta: intOption('eta', values.eta, { min: 2 }),
+    seed: intOption('seed', values.seed, { min: 0 }),
+    'train-limit': intOption('train-limit', values['train-limit']),
+    data: values.data ? resolve(values.data) : undefined,
+    backend: choiceOption('backend', values.backend, ['node', 'wasm', 'cpu'] as const),
+  };
+  const started = Date.now();
+  const onStart = (verb: string) => (definition: SweepDefinition, dir: string) => {
+    process.stderr.write(`tune: ${verb} ${describePlan(definition, workers)} → ${dir}\n`);
+  };
+
+  if (values.resume) {
+    if (!values['sweep-dir']) throw new UsageError('--resume needs --sweep-dir DIR (the sweep to continue)');
+    const dir = resolve(values['sweep-dir']);
+    const definition = readDefinition(dir);
+    checkResumeOptions(definition, sweep);
+    if (values.space && JSON.stringify(loadSpace(values.space)) !== JSON.stringify(definition.space)) {
+      throw new UsageError(`--space ${values.space} differs from the space the sweep was started with; drop it to resume`);
+    }
+    report(await resumeSweep(dir, { workers, onStart: onStart('resuming'), onResult: logResult }), (Date.now() - started) / 1000);
+    return;
+  }
+
+  if (!values.space) throw new UsageError('--space FILE is required (e.g. spaces/cnn-small.json)');
+  let space;
+  try {
+    space = loadSpace(values.space);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const sampler = sweep.sampler ?? 'random';
+  if (sampler !== 'grid' && sweep.trials === undefined) throw new UsageError(`--trials N is required with --sampler ${sampler}`);
+  if (sampler !== 'halving' && sampler !== 'hyperband' && (sweep['min-epochs'] !== undefined || sweep.eta !== undefined)) {
+    throw new UsageError(`--min-epochs and --eta apply to the halving and hyperband samplers, not ${sampler}`);
+  }
+  const maxEpochs = sweep['max-epochs'] ?? resolveConfig({ model: space.model }).epochs;
+  if ((sweep['min-epochs'] ?? 1) > maxEpochs) throw new UsageError(`--min-epochs ${sweep['min-epochs']} exceeds --max-epochs ${maxEpochs}`);
+  const result = await runSweep({
+    space,
+    sampler,
+    trials: sweep.trials,
+    seed: sweep.seed ?? 42,
+    maxEpochs,
+    minEpochs: sweep['min-epochs'],
+    eta: sweep.eta,
+    trainLimit: sweep['train-limit'],
+    dataDir: sweep.data,
+    backend: sweep.backend,
+    sweepDir: values['sweep-dir'],
+    workers,
+    onStart: onStart('sweeping'),
+    onResult: logResult,
+  });
+  report(result, (Date.now() - started) / 1000);
+});

@@ -1,0 +1,80 @@
+/**
+ * Runs one job (a trial trained to a rung's budget) through trainRun, in whichever worker it was sent to.
+ * The run directory decides how: an interrupted job resumes from its last complete epoch, a promoted trial
+ * continues its previous rung's run or restarts (see jobStart), anything else starts afresh.
+ */
+import { existsSync, readFileSync, rmSync } from 'fs';
+import { join } from 'path';
+import { initBackend } from '../backend/select';
+import type { MnistData } from '../data/mnist';
+import { buildModel } from '../models/registry';
+import { trainRun } from '../train/run';
+import type { TrainConfig } from '../train/types';
+import { writeJsonAtomic } from '../util/atomic';
+import type { Job, TrialRecord } from './types';
+
+export type JobOutcome = Pick<
+  TrialRecord,
+  'status' | 'score' | 'valAcc' | 'valLoss' | 'trainAcc' | 'trainLoss' | 'testAccuracy' | 'testLoss' | 'modelParams' | 'error'
+> & { seconds: number; trainSeconds: number };
+
+/** JSON with sorted keys, so two configs compare equal whatever order their keys were written in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
+}
+
+const sameExceptEpochs = (a: TrainConfig, b: TrainConfig) => canonical({ ...a, epochs: 0 }) === canonical({ ...b, epochs: 0 });
+
+/** Whether trainRun should resume the run directory; clears it when its content cannot be reused. */
+function prepareRunDir(job: Job): boolean {
+  const file = join(job.runDir, 'config.json');
+  const onDisk = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
+  const previous: TrainConfig | undefined = onDisk?.config;
+  if (previous && sameExceptEpochs(previous, job.config)) {
+    if (previous.epochs === job.epochs) return true;
+    if (job.start === 'continue' && previous.epochs < job.epochs) {
+      // config.json describes the run to its new end, so `npm run train -- --resume` would continue it the same way.
+      writeJsonAtomic(file, { ...onDisk, config: job.config });
+      return true;
+    }
+  }
+  rmSync(job.runDir, { recursive: true, force: true });
+  return false;
+}
+
+/** An invalid model configuration (say, a patch size that does not divide 28) fails the trial, not the sweep. */
+async function modelError(config: TrainConfig): Promise<string | undefined> {
+  await initBackend(config.backend);
+  try {
+    buildModel(config.model, config.modelOptions).dispose();
+    return undefined;
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+export async function runJob(job: Job, data: MnistData): Promise<JobOutcome> {
+  const started = Date.now();
+  const error = await modelError(job.config);
+  if (error !== undefined) {
+    const none = { score: null, valAcc: null, valLoss: null, trainAcc: null, trainLoss: null, testAccuracy: null, testLoss: null, modelParams: null };
+    return { status: 'failed', ...none, error, seconds: (Date.now() - started) / 1000, trainSeconds: 0 };
+  }
+  const resume = prepareRunDir(job);
+  const result = await trainRun(job.config, { runDir: job.runDir, resume, data });
+  result.model.dispose();
+  const last = result.metrics[result.metrics.length - 1];
+  return {
+    status: 'done',
+    score: last.valAcc,
+    valAcc: last.valAcc,
+    valLoss: last.valLoss,
+    trainAcc: last.acc,
+    trainLoss: last.loss,
+    testAccuracy: result.summary.testAccuracy,
+    testLoss: result.summary.testLoss,
+    modelParams: result.summary.params,
+    seconds: (Date.now() - started) / 1000,
+    trainSeconds: result.summary.trainSeconds,
+  };
+}
