@@ -1,0 +1,156 @@
+/**
+ * The demo page: draw a digit, see the model's prediction live. The drawing goes through the same
+ * preprocessing as `npm run predict` (lib/preprocess, bundled into this script by the demo server);
+ * the bundler maps @tensorflow/tfjs to the page's own tf.min.js, the model comes from the served run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { ImageError, MNIST_SIDE, toMnistInput } from '../lib/preprocess';
+// Registers the ViT's custom layers, so that saved ViTs load here as they do in Node.
+import '../lib/models/vit-layers';
+
+/** Pen width in canvas pixels: about MNIST's stroke width relative to a digit drawn across most of the pad. */
+const PEN_WIDTH = 20;
+
+const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
+const pad = $<HTMLCanvasElement>('pad');
+const pen = pad.getContext('2d', { willReadFrequently: true })!;
+const preview = $<HTMLCanvasElement>('input').getContext('2d')!;
+const digitEl = $('digit');
+const confidenceEl = $('confidence');
+const statusEl = $('status');
+const bars = Array.from({ length: 10 }, (_, digit) => {
+  const li = document.createElement('li');
+  li.innerHTML = `<span>${digit}</span><span class="track"><span class="fill"></span></span><span class="pct"></span>`;
+  $('bars').append(li);
+  return { li, fill: li.querySelector<HTMLElement>('.fill')!, pct: li.querySelector<HTMLElement>('.pct')! };
+});
+
+let model: tf.LayersModel | undefined;
+/** Drawing changes so far, and the change the shown result belongs to: tests wait for them to agree. */
+let drawn = 0;
+let predicted = 0;
+let predicting = false;
+
+function setState(state: 'loading' | 'ready' | 'error', message = '') {
+  document.body.dataset.state = state;
+  statusEl.textContent = message;
+}
+
+function clearPad() {
+  pen.fillStyle = '#fff';
+  pen.fillRect(0, 0, pad.width, pad.height);
+}
+
+function showResult(input: Float32Array | undefined, probabilities: Float32Array | undefined) {
+  const top = probabilities ? probabilities.indexOf(Math.max(...probabilities)) : -1;
+  digitEl.textContent = top >= 0 ? String(top) : '–';
+  confidenceEl.textContent = probabilities ? `${(probabilities[top] * 100).toFixed(1)}% sure` : 'draw a digit';
+  bars.forEach(({ li, fill, pct }, digit) => {
+    const p = probabilities?.[digit] ?? 0;
+    fill.style.width = `${p * 100}%`;
+    pct.textContent = probabilities ? `${(p * 100).toFixed(1)}%` : '';
+    li.classList.toggle('top', digit === top);
+    li.dataset.probability = probabilities ? String(p) : '';
+  });
+  const pixels = preview.createImageData(MNIST_SIDE, MNIST_SIDE);
+  input?.forEach((v, i) => pixels.data.set([v * 255, v * 255, v * 255, 255], i * 4));
+  preview.putImageData(pixels, 0, 0);
+}
+
+async function predict(): Promise<void> {
+  const version = drawn;
+  let input: Float32Array | undefined;
+  try {
+    input = toMnistInput(pen.getImageData(0, 0, pad.width, pad.height));
+  } catch (err) {
+    // A blank pad is the normal state before drawing, not an error to report.
+    if (!(err instanceof ImageError)) throw err;
+  }
+  let probabilities: Float32Array | undefined;
+  if (input && model) {
+    const output = tf.tidy(() => tf.softmax(model!.predict(tf.tensor4d(input!, [1, MNIST_SIDE, MNIST_SIDE, 1])) as tf.Tensor2D));
+    probabilities = (await output.data()) as Float32Array;
+    output.dispose();
+  }
+  showResult(input, probabilities);
+  predicted = version;
+  document.body.dataset.predicted = String(predicted);
+}
+
+/** At most one prediction in flight and one per frame; the last drawing change is always predicted. */
+function schedule() {
+  if (predicting) return;
+  predicting = true;
+  requestAnimationFrame(() =>
+    predict()
+      .catch((err: Error) => setState('error', `Prediction failed: ${err.message}`))
+      .finally(() => {
+        predicting = false;
+        if (predicted !== drawn) schedule();
+      }),
+  );
+}
+
+function changed() {
+  drawn++;
+  document.body.dataset.drawn = String(drawn);
+  schedule();
+}
+
+function padPoint(event: PointerEvent): [number, number] {
+  const rect = pad.getBoundingClientRect();
+  return [((event.clientX - rect.left) * pad.width) / rect.width, ((event.clientY - rect.top) * pad.height) / rect.height];
+}
+
+let last: [number, number] | undefined;
+
+pad.addEventListener('pointerdown', (event) => {
+  pad.setPointerCapture(event.pointerId);
+  last = padPoint(event);
+  pen.beginPath();
+  pen.arc(last[0], last[1], PEN_WIDTH / 2, 0, 2 * Math.PI);
+  pen.fillStyle = '#000';
+  pen.fill();
+  changed();
+});
+
+pad.addEventListener('pointermove', (event) => {
+  if (!last) return;
+  const point = padPoint(event);
+  pen.beginPath();
+  pen.moveTo(last[0], last[1]);
+  pen.lineTo(point[0], point[1]);
+  pen.strokeStyle = '#000';
+  pen.lineWidth = PEN_WIDTH;
+  pen.lineCap = 'round';
+  pen.stroke();
+  last = point;
+  changed();
+});
+
+for (const type of ['pointerup', 'pointercancel'] as const) pad.addEventListener(type, () => (last = undefined));
+
+$('clear').addEventListener('click', () => {
+  clearPad();
+  changed();
+});
+
+async function start() {
+  clearPad();
+  showResult(undefined, undefined);
+  document.body.dataset.drawn = document.body.dataset.predicted = '0';
+  try {
+    const backend = new URLSearchParams(location.search).get('backend');
+    if (backend && !(await tf.setBackend(backend))) throw new Error(`backend "${backend}" is not available`);
+    await tf.ready();
+    const info = await (await fetch('run.json')).json();
+    model = await tf.loadLayersModel('model/model.json');
+    $('model-info').textContent = `${info.model} from run ${info.run}` + (info.testAccuracy ? ` — ${(info.testAccuracy * 100).toFixed(2)}% on the MNIST test set` : '');
+    setState('ready');
+    changed();
+  } catch (err) {
+    setState('error', `Could not load the model: ${(err as Error).message}`);
+  }
+}
+
+start();

@@ -1,0 +1,178 @@
+/**
+ * npm run demo — serves a local page where you draw a digit and a trained model predicts it live in the
+ * browser (tfjs, served from node_modules), through the same preprocessing as npm run predict.
+ */
+import { build, Plugin } from 'esbuild';
+import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
+import { createServer, IncomingMessage, ServerResponse } from 'http';
+import { AddressInfo } from 'net';
+import { basename, isAbsolute, join, relative, resolve } from 'path';
+import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
+import { intOption, parseCli, runCli, UsageError } from './cli';
+
+const USAGE = `
+Usage: npm run demo [-- --run DIR --port N]
+
+  --run DIR    the run whose model to serve (default: the newest finished run under results/runs)
+  --port N     port on 127.0.0.1 (default 8080; 0 picks a free one)
+
+Open the printed URL, draw a digit with the mouse or a finger and watch the prediction.
+Add ?backend=cpu to the URL to predict without WebGL. Ctrl-C stops the server.
+`;
+
+const DEMO_DIR = join(PROJECT_ROOT, 'demo');
+const DEFAULT_PORT = 8080;
+
+/** A run is finished once summary.json exists: it is written after the final model. */
+function isFinishedRun(dir: string): boolean {
+  return existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'model', 'model.json'));
+}
+
+/** Finished runs at or below dir; runs may be grouped in folders (results/runs/notebooks-quick/cnn-small). */
+function findFinishedRuns(dir: string, depth = 3): string[] {
+  if (isFinishedRun(dir)) return [dir];
+  if (depth === 0 || !existsSync(dir)) return [];
+  return readdirSync(dir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .flatMap((entry) => findFinishedRuns(join(dir, entry.name), depth - 1));
+}
+
+function newestFinishedRun(): string {
+  const runs = findFinishedRuns(RUNS_DIR);
+  if (!runs.length) {
+    throw new Error(`no finished run under ${RUNS_DIR}; train one (npm run train -- --model cnn-small) or pass --run DIR`);
+  }
+  const finishedAt = (dir: string) => statSync(join(dir, 'summary.json')).mtimeMs;
+  return runs.reduce((newest, dir) => (finishedAt(dir) > finishedAt(newest) ? dir : newest));
+}
+
+interface ServedRun {
+  modelDir: string;
+  /** model/ files the page may fetch: model.json and the weight files it lists. */
+  modelFiles: Set<string>;
+  info: { run: string; model: string; testAccuracy: number | null };
+}
+
+/** How the page names the run: its path under results/runs, or its folder name when it lives elsewhere. */
+function runName(dir: string): string {
+  const inRuns = relative(RUNS_DIR, dir);
+  return inRuns && !inRuns.startsWith('..') && !isAbsolute(inRuns) ? inRuns : basename(dir);
+}
+
+function readRun(dir: string): ServedRun {
+  if (!existsSync(dir)) throw new Error(`${dir}: no such run directory`);
+  const modelDir = join(dir, 'model');
+  const manifestFile = join(modelDir, 'model.json');
+  if (!existsSync(manifestFile)) throw new Error(`${dir}: no finished run here (model/model.json missing)`);
+  let manifest;
+  try {
+    manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
+  } catch (err) {
+    throw new Error(`${manifestFile}: not valid JSON (${(err as Error).message})`);
+  }
+  const weightFiles: string[] = (manifest.weightsManifest ?? []).flatMap((group: { paths: string[] }) => group.paths);
+  const missing = weightFiles.filter((file) => !existsSync(join(modelDir, file)));
+  if (missing.length) throw new Error(`${modelDir}: weight file(s) missing: ${missing.join(', ')}`);
+  // config.json and summary.json only label the page: a missing or damaged one is no reason to refuse.
+  const readJson = (file: string) => {
+    try {
+      return JSON.parse(readFileSync(join(dir, file), 'utf8'));
+    } catch {
+      return undefined;
+    }
+  };
+  const config = readJson('config.json');
+  const summary = readJson('summary.json');
+  return {
+    modelDir,
+    modelFiles: new Set(['model.json', ...weightFiles]),
+    info: { run: runName(dir), model: config?.config?.model ?? summary?.model ?? 'model', testAccuracy: summary?.testAccuracy ?? null },
+  };
+}
+
+/** Imports of @tensorflow/tfjs in the page script become the page's tf.min.js global: one tfjs, not two. */
+const tfFromPage: Plugin = {
+  name: 'tf-from-page',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^@tensorflow\/tfjs$/ }, () => ({ path: 'tf', namespace: 'tf-from-page' }));
+    bundler.onLoad({ filter: /.*/, namespace: 'tf-from-page' }, () => ({ contents: 'module.exports = globalThis.tf;', loader: 'js' }));
+  },
+};
+
+/**
+ * The page script with lib/preprocess (and the custom ViT layers) bundled in: the browser runs the very
+ * code the CLI runs.
+ */
+async function bundlePageScript(): Promise<string> {
+  const result = await build({
+    entryPoints: [join(DEMO_DIR, 'app.ts')],
+    bundle: true,
+    format: 'iife',
+    target: 'es2020',
+    write: false,
+    logLevel: 'silent',
+    plugins: [tfFromPage],
+  });
+  return result.outputFiles[0].text;
+}
+
+type Asset = { type: string; body: () => Buffer | string };
+
+function routes(run: ServedRun, script: string): Map<string, Asset> {
+  const html = 'text/html; charset=utf-8';
+  const js = 'text/javascript; charset=utf-8';
+  const json = 'application/json; charset=utf-8';
+  const table = new Map<string, Asset>([
+    ['/', { type: html, body: () => readFileSync(join(DEMO_DIR, 'index.html')) }],
+    ['/style.css', { type: 'text/css; charset=utf-8', body: () => readFileSync(join(DEMO_DIR, 'style.css')) }],
+    ['/app.js', { type: js, body: () => script }],
+    ['/tf.min.js', { type: js, body: () => readFileSync(require.resolve('@tensorflow/tfjs/dist/tf.min.js')) }],
+    ['/run.json', { type: json, body: () => JSON.stringify(run.info) }],
+  ]);
+  for (const file of run.modelFiles) {
+    table.set(`/model/${file}`, { type: file.endsWith('.json') ? json : 'application/octet-stream', body: () => readFileSync(join(run.modelDir, file)) });
+  }
+  return table;
+}
+
+function handler(table: Map<string, Asset>) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+    const asset = table.get(path);
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    } else if (!asset) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`not found: ${path}\n`);
+    } else {
+      const body = asset.body();
+      // no-store: a re-trained model or an edited page shows up on reload.
+      res.writeHead(200, { 'Content-Type': asset.type, 'Content-Length': Buffer.byteLength(body), 'Cache-Control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+    }
+  };
+}
+
+runCli('demo', USAGE, async () => {
+  const { values } = parseCli(process.argv.slice(2), { run: { type: 'string' }, port: { type: 'string' } });
+  const port = intOption('port', values.port, { min: 0 }) ?? DEFAULT_PORT;
+  if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
+  const run = readRun(values.run ? resolve(values.run) : newestFinishedRun());
+  const server = createServer(handler(routes(run, await bundlePageScript())));
+  await new Promise<void>((ready, fail) => {
+    server.once('error', (err: NodeJS.ErrnoException) =>
+      fail(err.code === 'EADDRINUSE' ? new Error(`port ${port} is in use; choose another with --port N (0 = any free port)`) : err),
+    );
+    server.listen(port, '127.0.0.1', ready);
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+  process.stdout.write(`PixelWise demo: ${url}  (${run.info.model}, run ${run.info.run}) — Ctrl-C stops it\n`);
+  await new Promise<void>((stopped) => {
+    const stop = () => {
+      server.close(() => stopped());
+      // An open page keeps its connection alive; without this, close would wait for the tab to go away.
+      server.closeAllConnections();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+});

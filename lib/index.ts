@@ -1,0 +1,38 @@
+/**
+ * PixelWise, the library: `import * as pw from 'pixelwise'` in the notebooks (and anywhere else once built
+ * with npm run build). Importing it registers every model architecture.
+ */
+import './models';
+
+export { initBackend } from './backend/select';
+export type { BackendInfo, BackendName } from './backend/select';
+
+export { loadMnist, locateDataset, NUM_LABELS } from './data/mnist';
+export type { DataSource, DigitSet, MnistData } from './data/mnist';
+export { batchesOf, epochOrder, firstIndices, makeBatch, trainValSplit } from './data/dataset';
+export type { Batch } from './data/dataset';
+export { createRng, deriveSeed, permutation } from './data/random';
+
+export { buildModel, countParams, getModelSpec, loadModel, modelNames, registerModel, saveModel } from './models';
+export type { ModelOptions, ModelSpec } from './models';
+// The ViT builder and its attention maps (the models' gridSize is left out: the tuner's gridSize has the name).
+export { attentionMaps, attentionOverlayMaps, buildVit, vitConfig, VIT_PRESETS } from './models';
+export type { AttentionMaps, VitConfig } from './models';
+
+export { resolveConfig, ConfigError } from './train/config';
+export { BASE_CONFIG, RECIPES } from './train/recipes';
+export { defaultRunDir, readRunConfig, trainRun } from './train/run';
+export type { RunOptions, RunResult } from './train/run';
+export type { EpochMetrics, RunSummary, TrainConfig } from './train/types';
+
+export { argmaxRows, evaluateModel, predictProbabilities } from './eval/evaluate';
+export type { Evaluation } from './eval/evaluate';
+export { evaluateRun } from './eval/evaluate-run';
+export { classificationReport, confusionMatrix, reportFromConfusion, NUM_CLASSES } from './eval/metrics';
+export type { ClassificationReport, ClassMetrics } from './eval/metrics';
+
+export * from './plot';
+export * from './tune';
+export * from './report';
+
+export { PROJECT_ROOT, RESULTS_DIR, RUNS_DIR } from './util/paths';

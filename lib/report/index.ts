@@ -1,0 +1,16 @@
+/** Notebook-series plumbing: run records, result tables, the figures the notebooks add, and the HTML report. */
+export { loadRun, loadRuns, isFinishedRun } from './runs';
+export type { RunRecord } from './runs';
+export { runSeriesSweep, seriesDir, trainSeriesModel } from './experiments';
+export { architecturesFrame, frame, runsFrame, perClassFrame, perClassF1Frame, confusedPairs, confusedPairsFrame, runLabel, tableData, tableHtml, toCsv, formatCell } from './tables';
+export type { ConfusedPair, Row, RunLike, TableData } from './tables';
+export { classCounts, pixelStats, samplesPerClass } from './data-stats';
+export type { PixelStats } from './data-stats';
+export { classBalanceFigure, digitSamplesFigure, greyLevelFigure, meanDigitsFigure, tileImages } from './data-figures';
+export { misclassifiedExamples, runFigures } from './run-figures';
+export type { NamedFigure } from './run-figures';
+export { confusedPairsFigure, modelResults, perClassF1Figure } from './comparison-figures';
+export { NotebookReport, REPORT_DIR } from './record';
+export type { NotebookReportOptions, ReportItem, ReportPart } from './record';
+export { buildReport, readParts, reportHtml } from './html';
+export { plotRun } from './plot-run';
