@@ -1,5 +1,8 @@
 /** Importing this module registers every architecture in the model registry. */
 import './cnn';
+import './vit';
 
 export * from './registry';
 export { saveModel, loadModel } from './io';
+export { buildVit, vitConfig, VIT_PRESETS, type VitConfig } from './vit';
+export { attentionMaps, attentionOverlayMaps, type AttentionMaps } from './attention';

@@ -23,4 +23,18 @@ export const RECIPES: Record<string, Partial<TrainConfig>> = {
   'cnn-small': { epochs: 2, lr: 0.003, schedule: 'onecycle' },
   'classic-cnn': { epochs: 3, batchSize: 128, lr: 0.001, schedule: 'cosine' },
   'cnn-deep': { epochs: 15, batchSize: 128, lr: 0.003, schedule: 'onecycle', augment: true, labelSmoothing: 0.1 },
+  // ViTs: AdamW, warm-up then cosine, gradient clipping; vit-small adds augmentation and label smoothing.
+  'vit-tiny': { epochs: 3, batchSize: 64, lr: 0.002, optimizer: 'adamw', weightDecay: 0.05, schedule: 'cosine', warmupEpochs: 0.5, clipNorm: 1 },
+  'vit-small': {
+    epochs: 6,
+    batchSize: 128,
+    lr: 0.002,
+    optimizer: 'adamw',
+    weightDecay: 0.05,
+    schedule: 'cosine',
+    warmupEpochs: 0.5,
+    clipNorm: 1,
+    labelSmoothing: 0.1,
+    augment: true,
+  },
 };

@@ -1,0 +1,120 @@
+/**
+ * Picks the tfjs backend: tfjs-node (native TensorFlow, optional dependency)
+ * -> wasm (XNNPACK, plus our training kernels) -> cpu (pure JS, slow).
+ * An explicit preference that cannot load is an error, never a silent fallback.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-kernels';
+
+export type BackendName = 'node' | 'wasm' | 'cpu';
+
+export interface BackendInfo {
+  /** Our name for it. */
+  name: BackendName;
+  /** The tfjs backend name (tf.getBackend()). */
+  tfBackend: string;
+  /** Human-readable details (version, SIMD/threads, ...). */
+  detail: string;
+}
+
+/** Tried in this order when no preference is given. */
+export const BACKEND_ORDER: readonly BackendName[] = ['node', 'wasm', 'cpu'];
+
+let active: BackendInfo | null = null;
+
+/**
+ * Activates a backend and returns what was chosen. With a preference, only
+ * that backend is tried and failure throws; without, the first one that loads
+ * wins. Calling it again returns the active backend without re-initialising.
+ */
+export async function initBackend(preference?: BackendName): Promise<BackendInfo> {
+  if (active && (preference === undefined || preference === active.name) && tf.getBackend() === active.tfBackend) {
+    return active;
+  }
+  if (preference !== undefined) {
+    if (!BACKEND_ORDER.includes(preference)) throw new Error(`unknown backend "${preference}" (expected ${BACKEND_ORDER.join(', ')})`);
+    active = await activate(preference);
+    return active;
+  }
+  const failures: string[] = [];
+  for (const name of BACKEND_ORDER) {
+    try {
+      active = await activate(name);
+      return active;
+    } catch (err) {
+      failures.push((err as Error).message);
+    }
+  }
+  throw new Error(`no tfjs backend could be initialised:\n  ${failures.join('\n  ')}`);
+}
+
+/** The backend chosen by initBackend, or a description of whatever tfjs is using. */
+export function describeBackend(): string {
+  if (active && tf.getBackend() === active.tfBackend) return `${active.name} (${active.detail})`;
+  return `${tf.getBackend() ?? 'none'} (not chosen by initBackend)`;
+}
+
+async function activate(name: BackendName): Promise<BackendInfo> {
+  switch (name) {
+    case 'node':
+      return activateNode();
+    case 'wasm':
+      return activateWasm();
+    case 'cpu':
+      return activateCpu();
+  }
+}
+
+function unavailable(name: BackendName, reason: string): Error {
+  return new Error(`backend "${name}" is not available: ${reason}`);
+}
+
+async function setBackend(name: BackendName, tfBackend: string): Promise<void> {
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend(tfBackend);
+  } catch (err) {
+    throw unavailable(name, `initialisation failed: ${(err as Error).message}`);
+  }
+  if (!ok) throw unavailable(name, 'initialisation failed (see the tfjs warning above)');
+  await tf.ready();
+}
+
+async function activateNode(): Promise<BackendInfo> {
+  let tfn: { version?: Record<string, string> };
+  try {
+    // Optional dependency: absent on most machines, so never a static import.
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    tfn = require('@tensorflow/tfjs-node');
+  } catch (err) {
+    const e = err as NodeJS.ErrnoException;
+    const missing = e.code === 'MODULE_NOT_FOUND' && e.message.includes('@tensorflow/tfjs-node');
+    throw unavailable('node', missing ? '@tensorflow/tfjs-node is not installed' : `@tensorflow/tfjs-node failed to load: ${e.message}`);
+  }
+  if (tf.findBackendFactory('tensorflow') == null) {
+    throw unavailable('node', '@tensorflow/tfjs-node loaded but registered no "tensorflow" backend');
+  }
+  await setBackend('node', 'tensorflow');
+  const version = tfn.version?.['tfjs-node'] ?? 'unknown version';
+  return { name: 'node', tfBackend: 'tensorflow', detail: `tfjs-node ${version}, native TensorFlow` };
+}
+
+async function activateWasm(): Promise<BackendInfo> {
+  try {
+    registerWasmTrainingKernels();
+  } catch (err) {
+    throw unavailable('wasm', `@tensorflow/tfjs-backend-wasm failed to load: ${(err as Error).message}`);
+  }
+  await setBackend('wasm', 'wasm');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const threads: number = require('@tensorflow/tfjs-backend-wasm').getThreadsCount();
+  const detail = `tfjs-backend-wasm ${tf.version_core}, SIMD ${simd ? 'on' : 'off'}, ` +
+    `${threads} thread${threads === 1 ? '' : 's'}, ${WASM_TRAINING_KERNELS.length} training kernels added`;
+  return { name: 'wasm', tfBackend: 'wasm', detail };
+}
+
+async function activateCpu(): Promise<BackendInfo> {
+  await setBackend('cpu', 'cpu');
+  return { name: 'cpu', tfBackend: 'cpu', detail: `tfjs ${tf.version_core} pure-JS CPU backend (slow)` };
+}
