@@ -96,6 +96,8 @@ const convCases: Array<{ x: Shape4; f: Shape4; strides: Pair; pad: Pad }> = [
   { x: [2, 7, 6, 3], f: [3, 3, 3, 4], strides: 2, pad: 'same' },
   { x: [3, 9, 9, 1], f: [3, 3, 1, 5], strides: 1, pad: 'valid' },
   { x: [3, 8, 8, 1], f: [3, 3, 1, 4], strides: 2, pad: 'same' },
+  { x: [2, 5, 5, 2], f: [3, 3, 2, 3], strides: 2, pad: 'same' }, // padding on the top/left too
+  { x: [2, 7, 7, 2], f: [3, 3, 2, 2], strides: 2, pad: [[0, 0], [1, 2], [2, 1], [0, 0]] },
   { x: [1, 8, 5, 2], f: [2, 3, 2, 3], strides: [2, 1], pad: 'valid' },
   { x: [2, 10, 11, 4], f: [5, 5, 4, 2], strides: 2, pad: 'valid' },
   { x: [2, 6, 6, 3], f: [4, 4, 3, 2], strides: 3, pad: 'same' },

@@ -397,7 +397,7 @@ function batchMatMul(args: KernelArgs<'a' | 'b'>): TensorInfo {
   const { a, b } = args.inputs;
   const { transposeA, transposeB } = args.attrs as unknown as tf.BatchMatMulAttrs;
   if (a.dtype !== 'float32' || b.dtype !== 'float32') {
-    throw new Error('BatchMatMul for non non-float32 tensors not yet supported.');
+    throw new Error('BatchMatMul on wasm supports only float32 tensors');
   }
   const [aRows, aCols] = a.shape.slice(-2);
   const [bRows, bCols] = b.shape.slice(-2);
