@@ -1,5 +1,5 @@
 /** Attention maps over a patch grid, upsampled to the image and overlaid on the digit. */
-import { Figure, Trace, cellTitle, gridAxes, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
+import { Figure, Trace, cellTitle, imageGridAxes, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
 
 export interface AttentionMap {
   /** Panel title, e.g. 'layer 2 head 1'. */
@@ -134,9 +134,7 @@ export function attentionOverlayFigure(image: ArrayLike<number>, maps: Attention
     titles.push(m.title);
   });
 
-  const hidden = { showticklabels: false, showgrid: false, zeroline: false, ticks: '', constrain: 'domain' };
-  const axes = gridAxes(cells, { ...hidden, range: [-0.5, size - 0.5] }, { ...hidden, autorange: 'reversed' });
-  for (const c of cells) axes[c.index === 0 ? 'yaxis' : `yaxis${c.index + 1}`].scaleanchor = c.xref;
+  const axes = imageGridAxes(cells, { range: [-0.5, size - 0.5] });
   const panel = opts.panelSize ?? 200;
   const rows = Math.max(1, Math.ceil(panels / cols));
   const title = titleOf(opts.title ?? 'Attention maps');

@@ -1,5 +1,5 @@
 /** Grid of (misclassified) example digits, each titled "true 3 → pred 5 (87%)". */
-import { Figure, Trace, cellTitle, gridAxes, reshape, squareSide, subplotGrid, titleOf } from './figure';
+import { Figure, Trace, cellTitle, imageGridAxes, reshape, squareSide, subplotGrid, titleOf } from './figure';
 
 export interface Example {
   /** Row-major image, 784 values in [0, 1] for MNIST (any square size works). */
@@ -57,10 +57,7 @@ export function examplesGridFigure(examples: Example[], opts: ExamplesOptions = 
       hovertemplate: `${exampleTitle(ex, opts.labels)}<br>row %{y}, col %{x}: %{z:.2f}<extra></extra>`,
     };
   });
-  const hidden = { showticklabels: false, showgrid: false, zeroline: false, ticks: '', constrain: 'domain' };
-  const axes = gridAxes(cells, hidden, { ...hidden, autorange: 'reversed' });
-  // Square pixels: each y axis is scaled to its own x axis.
-  for (const c of cells) axes[c.index === 0 ? 'yaxis' : `yaxis${c.index + 1}`].scaleanchor = c.xref;
+  const axes = imageGridAxes(cells);
 
   const title = titleOf(opts.title ?? 'Misclassified examples');
   const top = title ? 70 : 30;

@@ -138,6 +138,14 @@ export function gridAxes(cells: GridCell[], x: Axis = {}, y: Axis = {}): Record<
   return axes;
 }
 
+/** Axes for a grid of image panels: no ticks, row 0 at the top, square pixels (each y scaled to its x). */
+export function imageGridAxes(cells: GridCell[], x: Axis = {}): Record<string, Axis> {
+  const hidden = { showticklabels: false, showgrid: false, zeroline: false, ticks: '', constrain: 'domain' };
+  const axes = gridAxes(cells, { ...hidden, ...x }, { ...hidden, autorange: 'reversed' });
+  for (const c of cells) axes[axisKey('y', c.index)].scaleanchor = c.xref;
+  return axes;
+}
+
 /** A title annotation centred above a subplot cell. */
 export function cellTitle(cell: GridCell, text: string, fontSize = 12): Annotation {
   return {
