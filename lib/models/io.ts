@@ -6,6 +6,8 @@ import * as tf from '@tensorflow/tfjs';
 import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
+// Registers the ViT's custom layers, without which a saved ViT cannot be deserialised.
+import './vit-layers';
 
 const WEIGHTS_FILE = 'weights.bin';
 
