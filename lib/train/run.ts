@@ -33,7 +33,8 @@ export interface RunOptions {
   data?: MnistData;
   /** Progress bar and log lines on stderr; off for tests and workers. */
   verbose?: boolean;
-  onEpoch?: (metrics: EpochMetrics) => void;
+  /** Called after each epoch's checkpoint with the live model (not to be disposed); throwing stops the run. */
+  onEpoch?: (metrics: EpochMetrics, model: tf.LayersModel) => void;
 }
 
 export interface RunResult {
@@ -165,7 +166,7 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
     };
     await saveCheckpoint(runDir, model, optimizer, state);
     writeJsonLinesAtomic(join(runDir, 'metrics.jsonl'), state.metrics);
-    options.onEpoch?.(metrics);
+    options.onEpoch?.(metrics, model);
   }
 
   const test = evaluateModel(model, data.test, testIndices);
