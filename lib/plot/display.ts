@@ -77,21 +77,25 @@ function tslabDisplays(): HtmlDisplay[] {
   return found;
 }
 
-/** Show a figure inline in a tslab notebook (Jupyter / VS Code). */
-export function show(fig: Figure, opts: ShowOptions = {}): void {
-  const include = opts.includePlotly === undefined || opts.includePlotly === 'auto' ? !plotlySent : opts.includePlotly;
-  const html = figureToNotebookHtml(fig, { includePlotly: include });
-  const targets = opts.display ? [opts.display] : tslabDisplays();
+/** Sends HTML to the notebook through the kernel's tslab display (the first that accepts it). */
+export function displayHtml(html: string, display?: HtmlDisplay): void {
+  const targets = display ? [display] : tslabDisplays();
   let lastError: unknown;
   for (const d of targets) {
     try {
       d.html(html);
-      if (include) plotlySent = true;
       return;
     } catch (err) {
       lastError = err; // e.g. tslab's "Not ready" outside a kernel
     }
   }
   const why = targets.length === 0 ? 'tslab is not installed' : `tslab display failed: ${String((lastError as Error)?.message ?? lastError)}`;
-  throw new Error(`show() works inside a tslab notebook kernel only (${why}); outside notebooks use figureToHtml() or FigureExporter`);
+  throw new Error(`inline display works inside a tslab notebook kernel only (${why}); outside notebooks use figureToHtml() or FigureExporter`);
+}
+
+/** Show a figure inline in a tslab notebook (Jupyter / VS Code). */
+export function show(fig: Figure, opts: ShowOptions = {}): void {
+  const include = opts.includePlotly === undefined || opts.includePlotly === 'auto' ? !plotlySent : opts.includePlotly;
+  displayHtml(figureToNotebookHtml(fig, { includePlotly: include }), opts.display);
+  if (include) plotlySent = true;
 }

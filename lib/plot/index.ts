@@ -26,5 +26,5 @@ export type { AttentionMap, AttentionOptions } from './attention';
 export { figureToHtml, FigureExporter, createExporter, saveFigure, findChromium } from './export';
 export type { ExportFormat, ExporterOptions, HtmlOptions, ImageOptions } from './export';
 
-export { show, figureToNotebookHtml, resetNotebookPlotly } from './display';
+export { show, displayHtml, figureToNotebookHtml, resetNotebookPlotly } from './display';
 export type { ShowOptions, HtmlDisplay } from './display';

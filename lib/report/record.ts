@@ -6,11 +6,10 @@
 import { rmSync } from 'fs';
 import { join } from 'path';
 import type { DataFrame } from 'danfojs-node';
-import { HtmlDisplay, show } from '../plot/display';
+import { displayHtml, HtmlDisplay, show } from '../plot/display';
 import type { Figure } from '../plot/figure';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
 import { RESULTS_DIR } from '../util/paths';
-import { tslabDisplay } from './display';
 import { Row, tableData, TableData, tableHtml, toCsv } from './tables';
 
 export const REPORT_DIR = join(RESULTS_DIR, 'report');
@@ -71,7 +70,7 @@ export class NotebookReport {
 
   table(name: string, table: DataFrame | Row[], caption?: string): void {
     const data = tableData(table);
-    (this.display ?? tslabDisplay()).html(tableHtml(data, caption));
+    displayHtml(tableHtml(data, caption), this.display);
     writeFileAtomic(join(tablesDir(this.reportDir), this.part.notebook, `${name}.csv`), toCsv(data));
     this.add({ kind: 'table', name, caption, table: data });
   }
