@@ -43,7 +43,7 @@ def lenet5():
     )
 
 
-def cnn_small(width=32, dropout=0.25):
+def cnn_small(width=16, dropout=0.25):
     return nn.Sequential(
         nn.Conv2d(1, width, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
         nn.Conv2d(width, width * 2, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2),
@@ -86,7 +86,7 @@ def cnn_deep(width=32, dropout=0.25):
 # --- ViTs (lib/models/vit.ts, lib/models/vit-layers.ts) --------------------------------------------------
 
 VIT_PRESETS = {
-    'vit-tiny': dict(patch_size=7, dim=64, depth=4, heads=4, mlp_ratio=2, dropout=0.0, pool='cls', stem='patch'),
+    'vit-tiny': dict(patch_size=7, dim=64, depth=2, heads=4, mlp_ratio=4, dropout=0.05, pool='cls', stem='patch'),
     'vit-small': dict(patch_size=4, dim=64, depth=2, heads=4, mlp_ratio=2, dropout=0.0, pool='mean', stem='conv'),
 }
 

@@ -25,6 +25,10 @@ test('train: invalid arguments exit 2 with a one-line message and a usage hint',
   expectError('train.ts', ['--model', 'cnn-small', '--lr=-0.1'], 2, /^train: --lr must be a positive number/);
   expectError('train.ts', ['--model', 'cnn-small', '--frobnicate'], 2, /^train: Unknown option '--frobnicate'/);
   expectError('train.ts', [], 2, /^train: --model is required/);
+  expectError('train.ts', ['--model', 'cnn-small', '--model-option', 'widht=16'], 2, /^train: model cnn-small has no option "widht" \(its options: width, dropout\)/);
+  expectError('train.ts', ['--model', 'cnn-small', '--model-option', '16'], 2, /^train: --model-option wants key=value/);
+  expectError('train.ts', ['--model', 'vit-tiny', '--model-option', 'patchSize=5'], 2, /^train: ViT: patchSize 5 does not divide/);
+  expectError('train.ts', ['--model', 'cnn-deep', '--model-option', 'dropout=0.6'], 2, /^train: model option dropout must be in \[0, 0\.5\), got 0\.6/);
   const { stderr } = cli('train.ts', ['--model', 'nope']);
   assert.match(stderr, /Run "npm run train -- --help" for usage/);
 });

@@ -9,7 +9,8 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { executeNotebook } from '../lib/notebook/execute';
 import { CodeCell, joinText, Notebook, readNotebook, splitLines } from '../lib/notebook/ipynb';
-import { declaresParam, injectionFromArgs, injectionFor, parseParam } from '../lib/notebook/parameters';
+import { declaresParam, injectionFromArgs, injectionFor } from '../lib/notebook/parameters';
+import { parseKeyValue } from '../lib/util/key-value';
 import { NotebookFailure, planSeries, runSeries } from '../lib/notebook/series';
 
 const dir = mkdtempSync(join(tmpdir(), 'pixelwise-nb-'));
@@ -121,13 +122,13 @@ execute.run();
 const params = suite('parameters');
 
 params('--param values are JSON when they parse, strings otherwise; keys must be names', () => {
-  assert.equal(parseParam('epochs=3'), ['epochs', 3]);
-  assert.equal(parseParam('models=["a","b"]'), ['models', ['a', 'b']]);
-  assert.equal(parseParam('augment=false'), ['augment', false]);
-  assert.equal(parseParam('model=cnn-small'), ['model', 'cnn-small']);
-  assert.equal(parseParam('note='), ['note', '']);
-  assert.throws(() => parseParam('=3'), /key=value/);
-  assert.throws(() => parseParam('epochs'), /key=value/);
+  assert.equal(parseKeyValue('epochs=3', '--param'), ['epochs', 3]);
+  assert.equal(parseKeyValue('models=["a","b"]', '--param'), ['models', ['a', 'b']]);
+  assert.equal(parseKeyValue('augment=false', '--param'), ['augment', false]);
+  assert.equal(parseKeyValue('model=cnn-small', '--param'), ['model', 'cnn-small']);
+  assert.equal(parseKeyValue('note=', '--param'), ['note', '']);
+  assert.throws(() => parseKeyValue('=3', '--param'), /key=value/);
+  assert.throws(() => parseKeyValue('epochs', '--param'), /key=value/);
 });
 
 params('a parameter applies to the notebooks that declare it; one that none declares is refused', () => {

@@ -2,6 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import '../lib/models';
 import { resolveConfig } from '../lib/train/config';
+import { BASE_CONFIG, RECIPES } from '../lib/train/recipes';
 import { learningRateAt, ScheduleSpec } from '../lib/train/schedule';
 
 const spec = (schedule: ScheduleSpec['schedule'], warmupSteps = 0): ScheduleSpec => ({ schedule, lr: 1, totalSteps: 100, warmupSteps, stepsPerEpoch: 10 });
@@ -33,9 +34,11 @@ test('one-cycle ramps up over 30% to the peak then anneals to lr/1000', () => {
 });
 
 test('configuration: recipe defaults, overrides, and clear errors', () => {
-  const c = resolveConfig({ model: 'cnn-small', epochs: 3, lr: undefined });
-  assert.is(c.epochs, 3);
-  assert.is(c.schedule, 'onecycle');
+  const c = resolveConfig({ model: 'vit-tiny', epochs: 5, lr: undefined });
+  assert.is(c.epochs, 5, 'an override wins');
+  assert.is(c.lr, RECIPES['vit-tiny'].lr, 'an undefined override keeps the recipe');
+  assert.is(c.optimizer, 'adamw', 'the recipe wins over the base defaults');
+  assert.is(c.valFraction, BASE_CONFIG.valFraction, 'what the recipe leaves out comes from the base defaults');
   assert.throws(() => resolveConfig({ model: 'nope' }), /unknown model "nope" \(available: .*cnn-small/);
   assert.throws(() => resolveConfig({ model: 'cnn-small', epochs: 0 }), /epochs must be a positive integer, got 0/);
   assert.throws(() => resolveConfig({ model: 'cnn-small', lr: -1 }), /lr must be a positive number/);

@@ -3,6 +3,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { modelNames } from '../lib/models';
+import { RECIPES } from '../lib/train/recipes';
 import { choice, defineSpace, gridSize, gridTrials, int, loadSpace, loguniform, makePlan, parseSpace, randomTrials, trialConfig, uniform } from '../lib/tune';
 
 const base = { model: 'cnn-small', params: { lr: { type: 'loguniform', low: 1e-4, high: 1e-2 } } };
@@ -23,7 +24,7 @@ test('parses a space and applies fixed, searched and model options to the trial 
   assert.is(config.epochs, 3);
   assert.is(config.seed, 7);
   assert.is(config.trainLimit, 5000);
-  assert.is(config.schedule, 'onecycle', "the model's recipe fills what the space leaves out");
+  assert.is(config.labelSmoothing, RECIPES['cnn-small'].labelSmoothing, "the model's recipe fills what the space leaves out");
   assert.equal(config.modelOptions, { dropout: 0.1, width: 16 });
   assert.is(trialConfig(space, { lr: 0.002, 'model.width': 16 }, { epochs: 3, seed: 7, trainLimit: 800 }).trainLimit, 800, 'the sweep setting wins');
 });
@@ -34,6 +35,8 @@ test('validation errors name the key and the problem', () => {
   rejects({ ...base, params: { weightDecay: { type: 'loguniform', low: 0, high: 0.1 } } }, /params\.weightDecay: a log range needs low > 0/);
   rejects({ ...base, params: { lrr: { type: 'uniform', low: 0.1, high: 1 } } }, /params\.lrr: unknown option "lrr"/);
   rejects({ ...base, fixed: { bachSize: 32 } }, /fixed\.bachSize: unknown option "bachSize"/);
+  rejects({ ...base, params: { 'model.widht': { type: 'choice', values: [16, 32] } } }, /params\.model\.widht: model cnn-small has no option "widht" \(its options: width, dropout\)/);
+  rejects({ model: 'lenet5', params: { 'model.width': { type: 'choice', values: [16, 32] } } }, /model lenet5 has no option "width" \(it has no options\)/);
   rejects({ ...base, params: { lr: { type: 'normal', low: 0, high: 1 } } }, /params\.lr: type must be one of choice, int, uniform, loguniform/);
   rejects({ ...base, params: { lr: { type: 'uniform', low: 0.1, high: 1, step: 2 } } }, /params\.lr: unknown field\(s\) step/);
   rejects({ ...base, params: { batchSize: { type: 'uniform', low: 16, high: 128 } } }, /params\.batchSize: batchSize takes integers/);

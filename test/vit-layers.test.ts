@@ -104,7 +104,8 @@ test('TokenPooling takes the class token or the mean of the tokens', () => {
 test('ViTs have the same gradients on WASM as on the CPU backend (patch stem + class token, conv stem + mean)', async () => {
   const images = tf.randomUniform([4, 28, 28, 1], 0, 1, 'float32', 1);
   const labels = tf.tensor1d([0, 3, 5, 9], 'int32');
-  const small = { dim: 16, depth: 1, heads: 2 };
+  // No dropout: its random masks would differ between the two backends.
+  const small = { dim: 16, depth: 1, heads: 2, dropout: 0 };
   for (const config of [{ ...VIT_PRESETS['vit-tiny'], ...small, pool: 'cls' as const }, { ...VIT_PRESETS['vit-small'], ...small, pool: 'mean' as const }]) {
     const model = buildVit(vitConfig(config));
     const gradients = () => {

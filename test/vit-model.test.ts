@@ -50,6 +50,8 @@ test('configurations that cannot work are refused with the reason', () => {
   refuses('vit-tiny', { dropout: 1 }, /dropout must be in \[0, 1\)/);
   refuses('vit-tiny', { mlpRatio: 0 }, /mlpRatio must be positive/);
   refuses('vit-tiny', { dim: '64' }, /model option dim must be a number/);
+  refuses('vit-tiny', { patch: 4 }, /model vit-tiny has no option "patch" \(its options: patchSize, dim, depth, heads, mlpRatio, dropout, pool, stem\)/);
+  assert.throws(() => resolveConfig({ model: 'vit-tiny', modelOptions: { depht: 2 } }), /model vit-tiny has no option "depht"/, 'refused before any training starts');
 });
 
 test('save → load gives identical predictions (class token and mean pooling, both stems)', async () => {

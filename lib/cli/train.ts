@@ -1,10 +1,11 @@
 /** npm run train — trains one model and leaves a complete run directory. */
 import { resolve } from 'path';
 import '../models';
-import { modelNames } from '../models/registry';
+import { getModelSpec, ModelOptions, modelNames } from '../models/registry';
 import { resolveConfig } from '../train/config';
 import { readRunConfig, trainRun } from '../train/run';
 import type { TrainConfig } from '../train/types';
+import { parseKeyValue } from '../util/key-value';
 import { choiceOption, intOption, numberOption, parseCli, runCli, UsageError } from './cli';
 
 const USAGE = `
@@ -21,6 +22,7 @@ Usage: npm run train -- --model NAME [options]
   --label-smoothing X   0 to disable
   --clip-norm X         clip the global gradient norm (0 = off)
   --augment / --no-augment   random shifts and rotations of training images
+  --model-option K=V    architecture option, repeatable (e.g. width=16 for cnn-small, depth=6 for vit-tiny)
   --val-fraction X      share of training images held out for validation (default 0.05)
   --seed N              seed for initialisation, split, shuffling, dropout, augmentation (default 42)
   --train-limit N       use only N training images (quick runs)
@@ -30,6 +32,22 @@ Usage: npm run train -- --model NAME [options]
   --run-dir DIR         where the run goes (default results/runs/<timestamp>-<model>)
   --resume              continue the run in --run-dir from its last complete epoch
 `;
+
+function modelOptions(args: string[] | undefined): ModelOptions | undefined {
+  if (!args?.length) return undefined;
+  const options: ModelOptions = {};
+  for (const arg of args) {
+    let key: string, value: unknown;
+    try {
+      [key, value] = parseKeyValue(arg, '--model-option');
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    if (!['number', 'string', 'boolean'].includes(typeof value)) throw new UsageError(`--model-option ${key} takes a number, string or boolean, got ${JSON.stringify(value)}`);
+    options[key] = value as ModelOptions[string];
+  }
+  return options;
+}
 
 runCli('train', USAGE, async () => {
   const { values } = parseCli(process.argv.slice(2), {
@@ -45,6 +63,7 @@ runCli('train', USAGE, async () => {
     'clip-norm': { type: 'string' },
     augment: { type: 'boolean' },
     'no-augment': { type: 'boolean' },
+    'model-option': { type: 'string', multiple: true },
     'val-fraction': { type: 'string' },
     seed: { type: 'string' },
     'train-limit': { type: 'string' },
@@ -80,10 +99,12 @@ runCli('train', USAGE, async () => {
     testLimit: intOption('test-limit', values['test-limit']),
     dataDir: values.data ? resolve(values.data) : undefined,
     backend: choiceOption('backend', values.backend, ['node', 'wasm', 'cpu'] as const),
+    modelOptions: modelOptions(values['model-option']),
   };
   let config: TrainConfig;
   try {
     config = resolveConfig(overrides);
+    getModelSpec(config.model).validate?.(config.modelOptions);
   } catch (err) {
     throw new UsageError((err as Error).message);
   }

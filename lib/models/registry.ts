@@ -10,6 +10,11 @@ export interface ModelSpec {
   name: string;
   family: 'cnn' | 'vit';
   description: string;
+  /** The option names build() understands: any other name is a typo, refused rather than silently ignored. */
+  options: readonly string[];
+  /** Throws the reason when option values cannot build (say a ViT patch size that does not divide 28), without building:
+   *  lets a command refuse them before it loads data. */
+  validate?(options?: ModelOptions): void;
   /** Builds a fresh model; options override the architecture's defaults (widths, dropout, patch size...). */
   build(options?: ModelOptions): tf.LayersModel;
 }
@@ -30,7 +35,18 @@ export function getModelSpec(name: string): ModelSpec {
   return spec;
 }
 
+/** Refuses option names the model does not have, naming the ones it does. */
+export function checkModelOptions(name: string, options: ModelOptions | undefined): void {
+  const known = getModelSpec(name).options;
+  const unknown = Object.keys(options ?? {}).filter((key) => !known.includes(key));
+  if (unknown.length > 0) {
+    const have = known.length > 0 ? `its options: ${known.join(', ')}` : 'it has no options';
+    throw new Error(`model ${name} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')} (${have})`);
+  }
+}
+
 export function buildModel(name: string, options?: ModelOptions): tf.LayersModel {
+  checkModelOptions(name, options);
   return getModelSpec(name).build(options);
 }
 

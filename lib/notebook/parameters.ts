@@ -8,6 +8,7 @@
  * notebook's own TypeScript types then check the injected values (a wrong type is a compile error there).
  */
 import { randomBytes } from 'crypto';
+import { parseKeyValue } from '../util/key-value';
 import { Cell, CodeCell, hasTag, joinText, Notebook, splitLines } from './ipynb';
 
 export const PARAMETERS_TAG = 'parameters';
@@ -19,22 +20,9 @@ export interface Injection {
   overrides: Record<string, unknown>;
 }
 
-/** key=value; the value is read as JSON when it parses (3, true, ["a","b"]) and as a plain string otherwise. */
-export function parseParam(arg: string): [string, unknown] {
-  const eq = arg.indexOf('=');
-  const key = eq > 0 ? arg.slice(0, eq).trim() : '';
-  if (!/^[A-Za-z_$][\w$]*$/.test(key)) throw new Error(`--param wants key=value with key a parameter name, got "${arg}"`);
-  const text = arg.slice(eq + 1);
-  try {
-    return [key, JSON.parse(text)];
-  } catch {
-    return [key, text];
-  }
-}
-
 /** The injection that --quick and repeated --param key=value ask for. */
 export function injectionFromArgs(quick: boolean | undefined, params: string[] = []): Injection {
-  return { profile: quick ? 'quick' : undefined, overrides: Object.fromEntries(params.map(parseParam)) };
+  return { profile: quick ? 'quick' : undefined, overrides: Object.fromEntries(params.map((param) => parseKeyValue(param, '--param'))) };
 }
 
 export function parametersCell(nb: Notebook): number {

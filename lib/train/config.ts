@@ -1,5 +1,5 @@
 /** Resolves a training configuration: base defaults ← the model's recipe ← explicit overrides, then validates it. */
-import { getModelSpec } from '../models/registry';
+import { checkModelOptions, getModelSpec } from '../models/registry';
 import { BASE_CONFIG, RECIPES } from './recipes';
 import type { TrainConfig } from './types';
 
@@ -42,6 +42,11 @@ export function validateConfig(c: TrainConfig): void {
   inRange('warmupEpochs', c.warmupEpochs, 0, c.epochs + 1);
   if (!(c.clipNorm >= 0)) throw new ConfigError(`clipNorm must be ≥ 0, got ${c.clipNorm}`);
   if (!(c.augmentShift >= 0) || !(c.augmentRotate >= 0)) throw new ConfigError('augmentShift and augmentRotate must be ≥ 0');
+  try {
+    checkModelOptions(c.model, c.modelOptions);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
   if (c.trainLimit !== undefined) positiveInt('trainLimit', c.trainLimit);
   if (c.testLimit !== undefined) positiveInt('testLimit', c.testLimit);
 }
