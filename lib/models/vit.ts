@@ -112,21 +112,19 @@ export const VIT_PRESETS: Record<string, VitConfig> = {
   'vit-tiny': { patchSize: 7, dim: 64, depth: 2, heads: 4, mlpRatio: 4, dropout: 0.05, pool: 'cls', stem: 'patch' },
   'vit-small': { patchSize: 4, dim: 64, depth: 2, heads: 4, mlpRatio: 2, dropout: 0, pool: 'mean', stem: 'conv' },
 };
-const VIT_OPTIONS = Object.keys(VIT_PRESETS['vit-tiny']);
 
-registerModel({
-  name: 'vit-tiny',
-  family: 'vit',
-  description: 'ViT on 7×7-pixel patches (16 tokens + class token), dim 64, 2 blocks, 4 heads, MLP 4×: 98% in 6 epochs',
-  options: VIT_OPTIONS,
-  validate: (options) => vitConfig(VIT_PRESETS['vit-tiny'], options),
-  build: (options) => buildVit(vitConfig(VIT_PRESETS['vit-tiny'], options), 'vit_tiny'),
-});
-registerModel({
-  name: 'vit-small',
-  family: 'vit',
-  description: 'Hybrid ViT: two conv stages give 7×7 tokens, dim 64, 2 blocks, 4 heads, mean pooling: aims at 99.3%+',
-  options: VIT_OPTIONS,
-  validate: (options) => vitConfig(VIT_PRESETS['vit-small'], options),
-  build: (options) => buildVit(vitConfig(VIT_PRESETS['vit-small'], options), 'vit_small'),
-});
+/** Registers a preset: its options are the VitConfig fields, its layers model is named like it (vit_tiny). */
+function registerVit(name: string, description: string): void {
+  const config = (options?: ModelOptions) => vitConfig(VIT_PRESETS[name], options);
+  registerModel({
+    name,
+    family: 'vit',
+    description,
+    options: Object.keys(VIT_PRESETS[name]),
+    validate: config,
+    build: (options) => buildVit(config(options), name.replace('-', '_')),
+  });
+}
+
+registerVit('vit-tiny', 'ViT on 7×7-pixel patches (16 tokens + class token), dim 64, 2 blocks, 4 heads, MLP 4×: 98% in 6 epochs');
+registerVit('vit-small', 'Hybrid ViT: two conv stages give 7×7 tokens, dim 64, 2 blocks, 4 heads, mean pooling: aims at 99.3%+');
