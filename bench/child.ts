@@ -25,7 +25,7 @@ async function main(): Promise<ChildReport> {
     seed: { type: 'string' },
     'max-step-seconds': { type: 'string' },
   });
-  const engine = choiceOption('engine', values.engine, ['wasm', 'cpu', 'node'] as const satisfies readonly BackendName[]);
+  const engine = choiceOption('engine', values.engine, ['onednn', 'wasm', 'cpu', 'node'] as const satisfies readonly BackendName[]);
   if (!engine || !values.model) throw new Error('--engine and --model are required');
   let backend;
   try {

@@ -1,9 +1,55 @@
 /** Optimizers with a learning rate that can change every step, and their state as plain tensors for checkpoints. */
 import * as tf from '@tensorflow/tfjs';
+import { FUSED_ADAM, type FusedAdamAttrs } from '../backend/fused-names';
 import type { OptimizerName } from './types';
 
 export function createOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
-  return name === 'sgd' ? tf.train.momentum(lr, 0.9, true) : tf.train.adam(lr);
+  return name === 'sgd' ? tf.train.momentum(lr, 0.9, true) : new Adam(lr, 0.9, 0.999);
+}
+
+/** The state tf.AdamOptimizer keeps in fields its typings call private. */
+interface AdamState {
+  accBeta1: tf.Variable;
+  accBeta2: tf.Variable;
+  accumulatedFirstMoment: { originalName: string; variable: tf.Variable }[];
+  accumulatedSecondMoment: { originalName: string; variable: tf.Variable }[];
+}
+
+/**
+ * tf.train.adam, whose update of each variable is one fused kernel where the active backend has it (the
+ * oneDNN engine) instead of fourteen elementwise ones: same arithmetic in the same order, same state,
+ * same checkpoints. Elsewhere it is tfjs's own applyGradients.
+ */
+class Adam extends tf.AdamOptimizer {
+  override applyGradients(variableGradients: Parameters<tf.AdamOptimizer['applyGradients']>[0]): void {
+    if (tf.getKernel(FUSED_ADAM, tf.getBackend()) == null) {
+      super.applyGradients(variableGradients);
+      return;
+    }
+    const state = this as unknown as AdamState;
+    const named: { name: string; tensor: tf.Tensor }[] = Array.isArray(variableGradients)
+      ? variableGradients
+      : Object.entries(variableGradients).map(([name, tensor]) => ({ name, tensor }));
+    const attrs: FusedAdamAttrs = { beta1: this.beta1, beta2: this.beta2, epsilon: this.epsilon, learningRate: this.learningRate };
+    tf.tidy(() => {
+      named.forEach(({ name, tensor: gradient }, i) => {
+        const value = tf.engine().registeredVariables[name];
+        state.accumulatedFirstMoment[i] ??= { originalName: `${name}/m`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        state.accumulatedSecondMoment[i] ??= { originalName: `${name}/v`, variable: tf.tidy(() => tf.zerosLike(value).variable(false)) };
+        if (gradient == null) return;
+        const m = state.accumulatedFirstMoment[i].variable;
+        const v = state.accumulatedSecondMoment[i].variable;
+        const [newValue, newM, newV] = tf.engine().runKernel(FUSED_ADAM,
+          { value, m, v, gradient, accBeta1: state.accBeta1, accBeta2: state.accBeta2 }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+        m.assign(newM);
+        v.assign(newV);
+        value.assign(newValue);
+      });
+      state.accBeta1.assign(tf.mul(state.accBeta1, this.beta1));
+      state.accBeta2.assign(tf.mul(state.accBeta2, this.beta2));
+    });
+    this.incrementIterations();
+  }
 }
 
 /**

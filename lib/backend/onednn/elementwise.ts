@@ -1,0 +1,110 @@
+/**
+ * Kernels that are memory traffic rather than arithmetic, on the addon's loops (every core, full vector
+ * width; native/onednn/src/elementwise.cc). Identity, and a Cast to the dtype a tensor already has, share
+ * the input's data instead of copying it: tfjs tensors are immutable and the WASM backend counts
+ * references, as the CPU backend already relies on. The gradient tape runs both for every pass-through.
+ * float32 only; other dtypes, and broadcasts other than a trailing or leading block, run on WASM.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TensorInfo } from '@tensorflow/tfjs';
+import type { OnednnAddon } from './addon';
+import { intoOutput, offset, type KernelArgs, type OnednnKernel } from './call';
+
+function share(args: KernelArgs<string>, x: TensorInfo): TensorInfo {
+  args.backend.incRef(x.dataId);
+  return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+}
+
+function identity(args: KernelArgs<'x'>): TensorInfo | null {
+  const x = args.inputs.x as TensorInfo;
+  return x.dtype === 'string' ? null : share(args, x);
+}
+
+/** The unary loops' op codes (elementwise.cc, unary). */
+const UNARY = { relu: 0, step: 1, square: 2, sqrt: 3, neg: 4, boolToFloat: 5 } as const;
+
+function runUnary(args: KernelArgs<string>, addon: OnednnAddon, x: TensorInfo, op: number, alpha = 0): TensorInfo | null {
+  const { backend } = args;
+  const out = backend.makeOutput(x.shape, 'float32');
+  const n = tf.util.sizeFromShape(x.shape);
+  return intoOutput(backend, out, (heap) => addon.unary(heap, offset(backend, x), offset(backend, out), n, op, alpha));
+}
+
+function unary(op: number): OnednnKernel {
+  return (args, addon) => {
+    const x = args.inputs.x as TensorInfo;
+    if (x.dtype !== 'float32') return null;
+    return runUnary(args, addon, x, op, (args.attrs?.alpha as number | undefined) ?? 0);
+  };
+}
+
+function cast(args: KernelArgs<'x'>, addon: OnednnAddon): TensorInfo | null {
+  const x = args.inputs.x as TensorInfo;
+  const { dtype } = args.attrs as unknown as tf.CastAttrs;
+  if (dtype === x.dtype && dtype !== 'string') return share(args, x);
+  return x.dtype === 'bool' && dtype === 'float32' ? runUnary(args, addon, x, UNARY.boolToFloat) : null;
+}
+
+/** How the binary loops index an operand (elementwise.cc, Broadcast): its kind and element count. */
+function broadcastOf(shape: number[], out: number[]): [kind: number, len: number] | null {
+  const s = [...new Array(out.length - shape.length).fill(1), ...shape];
+  const n = tf.util.sizeFromShape(out);
+  if (tf.util.arraysEqual(s, out)) return [0, n];
+  if (tf.util.sizeFromShape(s) === 1) return [1, 1];
+  // Trailing: ones, then the output's own dimensions (a bias). Leading: the output's, then ones.
+  const firstKept = s.findIndex((d) => d !== 1);
+  if (s.slice(firstKept).every((d, j) => d === out[firstKept + j])) return [1, tf.util.sizeFromShape(s)];
+  const lastKept = s.length - 1 - [...s].reverse().findIndex((d) => d !== 1);
+  if (s.slice(0, lastKept + 1).every((d, j) => d === out[j])) return [2, tf.util.sizeFromShape(s)];
+  return null;
+}
+
+function binary(op: number): OnednnKernel {
+  return (args, addon) => {
+    const { a, b } = args.inputs as Record<string, TensorInfo>;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32') return null;
+    const shape = tf.backend_util.assertAndGetBroadcastShape(a.shape, b.shape);
+    const ka = broadcastOf(a.shape, shape);
+    const kb = broadcastOf(b.shape, shape);
+    const n = tf.util.sizeFromShape(shape);
+    if (ka == null || kb == null || n === 0) return null;
+    const { backend } = args;
+    const out = backend.makeOutput(shape, 'float32');
+    return intoOutput(backend, out, (heap) =>
+      addon.binary(heap, offset(backend, a), ...ka, offset(backend, b), ...kb, offset(backend, out), n, op));
+  };
+}
+
+/** Sum over leading axes (a bias gradient: N, H, W of NHWC) or trailing axes (per-row totals). */
+function sum(args: KernelArgs<'x'>, addon: OnednnAddon): TensorInfo | null {
+  const x = args.inputs.x as TensorInfo;
+  const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
+  if (x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) === 0) return null;
+  const axes = tf.util.parseAxisParam(axis, x.shape).sort((p, q) => p - q);
+  const r = x.shape.length;
+  const leading = axes.every((ax, j) => ax === j);
+  const trailing = axes.every((ax, j) => ax === r - axes.length + j);
+  if (axes.length === 0 || (!leading && !trailing)) return null;
+  const split = leading ? axes.length : r - axes.length;
+  const rows = tf.util.sizeFromShape(x.shape.slice(0, split));
+  const cols = tf.util.sizeFromShape(x.shape.slice(split));
+  const shape = keepDims ? x.shape.map((d, j) => (axes.includes(j) ? 1 : d)) : x.shape.filter((_, j) => !axes.includes(j));
+  const { backend } = args;
+  const out = backend.makeOutput(shape, 'float32');
+  return intoOutput(backend, out, (heap) => addon.sum(heap, offset(backend, x), offset(backend, out), rows, cols, leading ? 1 : 0));
+}
+
+export const ELEMENTWISE_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
+  [tf.Identity, identity as OnednnKernel],
+  [tf.Cast, cast as OnednnKernel],
+  [tf.Relu, unary(UNARY.relu)],
+  [tf.Step, unary(UNARY.step)],
+  [tf.Square, unary(UNARY.square)],
+  [tf.Sqrt, unary(UNARY.sqrt)],
+  [tf.Neg, unary(UNARY.neg)],
+  [tf.Add, binary(0)],
+  [tf.Sub, binary(1)],
+  [tf.Multiply, binary(2)],
+  [tf.RealDiv, binary(3)],
+  [tf.Sum, sum as OnednnKernel],
+];

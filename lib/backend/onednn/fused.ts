@@ -1,0 +1,68 @@
+/**
+ * Kernels tfjs does not have, each one pass where tfjs runs several elementwise kernels, registered for
+ * the oneDNN engine only:
+ * - the Relu gradient, dy * step(x): under a gradient tape tfjs does not fuse activations into the
+ *   convolutions and matrix products, so every relu layer's backward pass is Step, Cast and Multiply;
+ * - Adam's update of one variable, fourteen kernels in tf.train.adam (lib/train/optimizer.ts uses it
+ *   where the active backend has it).
+ * Both compute what tfjs computes, rounding in the same order, so results equal the WASM backend's.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { OnednnAddon } from './addon';
+import { intoOutput, offset, type KernelArgs } from './call';
+import { FUSED_ADAM, type FusedAdamAttrs } from '../fused-names';
+
+const RELU_GRAD = 'PixelwiseReluGrad';
+
+function reluGrad(args: KernelArgs<'dy' | 'x'>, addon: OnednnAddon): TensorInfo {
+  const { dy, x } = args.inputs as Record<string, TensorInfo>;
+  const { backend } = args;
+  const n = tf.util.sizeFromShape(x.shape);
+  const out = backend.makeOutput(x.shape, 'float32');
+  return intoOutput(backend, out, (heap) =>
+    addon.binary(heap, offset(backend, dy), 0, n, offset(backend, x), 0, n, offset(backend, out), n, 4))!;
+}
+
+function adam(args: KernelArgs<'value' | 'm' | 'v' | 'gradient' | 'accBeta1' | 'accBeta2'>, addon: OnednnAddon): TensorInfo[] {
+  const { value, m, v, gradient, accBeta1, accBeta2 } = args.inputs as Record<string, TensorInfo>;
+  const { beta1, beta2, epsilon, learningRate } = args.attrs as unknown as FusedAdamAttrs;
+  const { backend } = args;
+  const n = tf.util.sizeFromShape(value.shape);
+  const outs = [value, m, v].map((t) => backend.makeOutput(t.shape, 'float32'));
+  const [outValue, outM, outV] = outs.map((t) => offset(backend, t));
+  addon.adam(backend.wasm.HEAPU8.buffer as ArrayBuffer, ...[value, m, v, gradient, accBeta1, accBeta2].map((t) => offset(backend, t)),
+    outValue, outM, outV, n, beta1, beta2, epsilon, learningRate);
+  return outs;
+}
+
+/** The fused kernels, for the backend named `backendName`. */
+export function fusedKernels(backendName: string, addon: OnednnAddon): KernelConfig[] {
+  const bind = (f: (args: never, addon: OnednnAddon) => TensorInfo | TensorInfo[]) =>
+    ((args: never) => f(args, addon)) as unknown as KernelConfig['kernelFunc'];
+  return [
+    { kernelName: RELU_GRAD, backendName, kernelFunc: bind(reluGrad) },
+    { kernelName: FUSED_ADAM, backendName, kernelFunc: bind(adam) },
+  ];
+}
+
+/**
+ * Replaces tfjs's Relu gradient by one that runs the fused kernel where the active backend has it and
+ * tfjs's own formula everywhere else, so other engines compute exactly what they did. Idempotent.
+ */
+export function registerFusedReluGradient(): void {
+  const shipped = tf.getGradient(tf.Relu);
+  if ((shipped as { fused?: boolean }).fused) return;
+  const config: GradConfig & { fused: boolean } = {
+    ...shipped,
+    fused: true,
+    gradFunc: (dy, saved, attrs) => {
+      if (tf.getKernel(RELU_GRAD, tf.getBackend()) == null) return shipped.gradFunc(dy, saved, attrs);
+      const [x] = saved;
+      return { x: () => tf.engine().runKernel(RELU_GRAD, { dy: dy as tf.Tensor, x }) as tf.Tensor };
+    },
+  };
+  // registerGradient warns when it overrides: this override is deliberate, so the old one goes first.
+  tf.unregisterGradient(tf.Relu);
+  tf.registerGradient(config);
+}

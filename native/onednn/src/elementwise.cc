@@ -1,0 +1,198 @@
+// Elementwise kernels and sums: memory-bound loops that the WASM backend runs
+// on one thread with 128-bit vectors. Here they run on the OpenMP team with
+// the CPU's full vector width (the addon is built with -march=native); below
+// PARALLEL_MIN elements a parallel region costs more than it saves.
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "kernels.h"
+
+namespace pw {
+namespace {
+
+constexpr int64_t PARALLEL_MIN = 1 << 15;
+
+// How an operand of a broadcast binary op is indexed at output element i:
+// full (i), trailing (i % len: a bias against NHWC), leading (i / rep: one
+// value per row) or scalar.
+enum Broadcast : int64_t { FULL = 0, TRAILING = 1, LEADING = 2 };
+
+struct Operand {
+  const float *data;
+  Broadcast kind;
+  int64_t len;  // elements the operand holds
+  int64_t rep;  // LEADING: output elements per operand element
+};
+
+template <typename Op>
+void binaryLoop(const Operand &a, const Operand &b, float *out, int64_t n, Op op) {
+  if (a.kind == FULL && b.kind == FULL) {
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+    for (int64_t i = 0; i < n; i++) out[i] = op(a.data[i], b.data[i]);
+    return;
+  }
+  if (a.kind == FULL && b.kind == TRAILING) {
+    const int64_t rows = n / b.len, len = b.len;
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+    for (int64_t r = 0; r < rows; r++) {
+      const float *x = a.data + r * len;
+      float *y = out + r * len;
+#pragma omp simd
+      for (int64_t c = 0; c < len; c++) y[c] = op(x[c], b.data[c]);
+    }
+    return;
+  }
+  if (a.kind == FULL && b.kind == LEADING) {
+    const int64_t rows = b.len, rep = b.rep;
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+    for (int64_t r = 0; r < rows; r++) {
+      const float *x = a.data + r * rep;
+      float *y = out + r * rep;
+      const float v = b.data[r];
+#pragma omp simd
+      for (int64_t c = 0; c < rep; c++) y[c] = op(x[c], v);
+    }
+    return;
+  }
+  // Any other pairing (the broadcast operand on the left, both broadcast):
+  // index both the general way.
+  auto at = [](const Operand &o, int64_t i) {
+    return o.kind == FULL ? o.data[i] : o.kind == TRAILING ? o.data[i % o.len] : o.data[i / o.rep];
+  };
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t i = 0; i < n; i++) out[i] = op(at(a, i), at(b, i));
+}
+
+Operand operand(const Args &a, size_t k, int64_t n) {
+  const auto kind = static_cast<Broadcast>(a.i(k + 1));
+  const int64_t len = a.i(k + 2);
+  if (kind != FULL && kind != TRAILING && kind != LEADING) throw Failure{"unknown broadcast", false};
+  if (len <= 0 || n % len != 0 || (kind == FULL && len != n)) throw Failure{"operand size does not divide the output", false};
+  return {a.floats(k, len), kind, len, n / len};
+}
+
+}  // namespace
+
+// binary(heap, a, aKind, aLen, b, bKind, bLen, out, n, op): op 0 add, 1 sub,
+// 2 mul, 3 div, 4 relu gradient (a = dy, b = x: dy * step(x) as tfjs's Relu
+// gradient computes it, NaN and signed zeros included, in one pass not three).
+void binary(const Args &a) {
+  const int64_t n = a.i(8);
+  const Operand x = operand(a, 1, n), y = operand(a, 4, n);
+  float *out = a.floats(7, n);
+  switch (a.i(9)) {
+    case 0: return binaryLoop(x, y, out, n, [](float p, float q) { return p + q; });
+    case 1: return binaryLoop(x, y, out, n, [](float p, float q) { return p - q; });
+    case 2: return binaryLoop(x, y, out, n, [](float p, float q) { return p * q; });
+    case 3: return binaryLoop(x, y, out, n, [](float p, float q) { return p / q; });
+    case 4: return binaryLoop(x, y, out, n, [](float p, float q) { return p * (q > 0.f ? 1.f : (std::isnan(q) ? q : 0.f)); });
+    default: unsupported("binary op " + std::to_string(a.i(9)));
+  }
+}
+
+// unary(heap, x, out, n, op, alpha): op 0 relu, 1 step (alpha where x <= 0,
+// NaN stays NaN), 2 square, 3 sqrt, 4 neg, 5 copy of a bool (uint8) to float.
+void unary(const Args &a) {
+  const int64_t n = a.i(3), op = a.i(4);
+  const float alpha = static_cast<float>(a.f(5));
+  float *out = a.floats(2, n);
+  if (op == 5) {
+    const int64_t offset = a.i(1);
+    if (offset < 0 || static_cast<uint64_t>(offset + n) > a.heapBytes()) throw Failure{"bool tensor outside the heap", false};
+    const uint8_t *x = a.heap() + offset;
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+    for (int64_t i = 0; i < n; i++) out[i] = x[i] ? 1.f : 0.f;
+    return;
+  }
+  const float *x = a.floats(1, n);
+  switch (op) {
+    case 0:
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+      for (int64_t i = 0; i < n; i++) out[i] = x[i] < 0.f ? 0.f : x[i];  // NaN stays NaN, as in tfjs
+      return;
+    case 1:
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+      for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0.f ? 1.f : (std::isnan(x[i]) ? x[i] : alpha);
+      return;
+    case 2:
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+      for (int64_t i = 0; i < n; i++) out[i] = x[i] * x[i];
+      return;
+    case 3:
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+      for (int64_t i = 0; i < n; i++) out[i] = std::sqrt(x[i]);
+      return;
+    case 4:
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+      for (int64_t i = 0; i < n; i++) out[i] = -x[i];
+      return;
+    default:
+      unsupported("unary op " + std::to_string(op));
+  }
+}
+
+// sum(heap, x, out, rows, cols, leading): leading 1 sums over rows (out has
+// cols values: a bias gradient over N·H·W), 0 over cols (out has rows values).
+// Each thread sums a block in float, blocks are added in double.
+void sum(const Args &a) {
+  const int64_t rows = a.i(3), cols = a.i(4);
+  const float *x = a.floats(1, rows * cols);
+  if (a.i(5) == 0) {
+    float *out = a.floats(2, rows);
+#pragma omp parallel for schedule(static) if (rows * cols >= PARALLEL_MIN)
+    for (int64_t r = 0; r < rows; r++) {
+      const float *row = x + r * cols;
+      float s = 0.f;
+#pragma omp simd reduction(+ : s)
+      for (int64_t c = 0; c < cols; c++) s += row[c];
+      out[r] = s;
+    }
+    return;
+  }
+  float *out = a.floats(2, cols);
+  const int teams = rows * cols >= PARALLEL_MIN ? threads() : 1;
+  std::vector<double> total(cols, 0.0);
+#pragma omp parallel num_threads(teams)
+  {
+    std::vector<float> part(cols, 0.f);
+#pragma omp for schedule(static) nowait
+    for (int64_t r = 0; r < rows; r++) {
+      const float *row = x + r * cols;
+#pragma omp simd
+      for (int64_t c = 0; c < cols; c++) part[c] += row[c];
+    }
+#pragma omp critical
+    for (int64_t c = 0; c < cols; c++) total[c] += part[c];
+  }
+  for (int64_t c = 0; c < cols; c++) out[c] = static_cast<float>(total[c]);
+}
+
+// adam(heap, value, m, v, gradient, accBeta1, accBeta2, outValue, outM, outV,
+// n, beta1, beta2, epsilon, learningRate): one pass of tf.train.adam's update
+// for one variable, in place of its fourteen elementwise kernels. Every
+// operation rounds to float32 in tfjs's order (the addon is built with
+// -ffp-contract=off, so no fused multiply-add), which makes the result equal
+// bit for bit to the WASM backend's.
+void adam(const Args &a) {
+  const int64_t n = a.i(10);
+  const float *value = a.floats(1, n), *m = a.floats(2, n), *v = a.floats(3, n), *g = a.floats(4, n);
+  const float accBeta1 = *a.floats(5, 1), accBeta2 = *a.floats(6, 1);
+  float *outValue = a.floats(7, n), *outM = a.floats(8, n), *outV = a.floats(9, n);
+  const double beta1 = a.f(11), beta2 = a.f(12);
+  const float b1 = static_cast<float>(beta1), b2 = static_cast<float>(beta2);
+  const float c1 = static_cast<float>(1 - beta1), c2 = static_cast<float>(1 - beta2);
+  const float eps = static_cast<float>(a.f(13)), negLr = static_cast<float>(-a.f(14));
+  const float oneMinusAcc1 = 1.f - accBeta1, oneMinusAcc2 = 1.f - accBeta2;
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t i = 0; i < n; i++) {
+    const float m1 = m[i] * b1 + g[i] * c1;
+    const float v1 = v[i] * b2 + (g[i] * g[i]) * c2;
+    const float mHat = m1 / oneMinusAcc1, vHat = v1 / oneMinusAcc2;
+    outValue[i] = (mHat / (std::sqrt(vHat) + eps)) * negLr + value[i];
+    outM[i] = m1;
+    outV[i] = v1;
+  }
+}
+
+}  // namespace pw

@@ -1,0 +1,208 @@
+/**
+ * The oneDNN engine: every kernel it replaces checked against the CPU backend (tfjs's reference) on the
+ * shapes the WASM training kernels are checked on and more, the fused kernels against the WASM backend
+ * bit for bit, no leaks, determinism, and the fallback when the addon is absent.
+ * Without the addon (no libdnnl-dev) the file says so and checks only the fallback; CI sets
+ * PIXELWISE_REQUIRE_ONEDNN=1 so that a missing addon fails there instead.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { spawnSync } from 'child_process';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { HIDE_ADDON_ENV, loadAddon } from '../lib/backend/onednn/addon';
+import { ONEDNN_BACKEND, ONEDNN_KERNELS } from '../lib/backend/onednn';
+import { initBackend } from '../lib/backend/select';
+import { createOptimizer } from '../lib/train/optimizer';
+import { PROJECT_ROOT } from '../lib/util/paths';
+import {
+  assertClose, assertNoLeak, attentionBlockGradients, compare, convCases, convPoolDenseGradients, label, matMulCases,
+  poolCases, rand, runOn,
+} from './kernel-cases';
+
+const found = loadAddon();
+const available = 'addon' in found;
+
+test('without the addon, the best engine is plain WASM and asking for onednn names the reason', () => {
+  const script = `
+    const { initBackend } = require('./lib/backend/select');
+    (async () => {
+      const best = await initBackend();
+      let refused = '';
+      try { await initBackend('onednn'); } catch (err) { refused = err.message; }
+      console.log(JSON.stringify({ best: best.name, refused }));
+    })();`;
+  const child = spawnSync(process.execPath, ['-r', 'ts-node/register', '-e', script],
+    { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, [HIDE_ADDON_ENV]: '1' } });
+  assert.is(child.status, 0, child.stderr);
+  const out = JSON.parse(child.stdout.trim().split('\n').pop()!);
+  assert.ok(['node', 'wasm'].includes(out.best), `picked ${out.best}`);
+  assert.match(out.refused, `backend "onednn" is not available: hidden by ${HIDE_ADDON_ENV}`);
+});
+
+if (!available) {
+  const why = (found as { reason: string }).reason;
+  if (process.env.PIXELWISE_REQUIRE_ONEDNN) {
+    test('the oneDNN addon is built', () => assert.unreachable(`PIXELWISE_REQUIRE_ONEDNN is set but ${why}`));
+  } else {
+    process.stderr.write(`backend-onednn: oneDNN kernel tests not run: ${why}\n`);
+  }
+  test.run();
+} else {
+  test.before(async () => {
+    await initBackend('onednn', { threads: 2 });
+  });
+
+  test('registers a onednn backend with every WASM kernel and its replacements', async () => {
+    const info = await initBackend('onednn', { threads: 2 });
+    assert.is(tf.getBackend(), ONEDNN_BACKEND);
+    assert.is(info.threads, 2);
+    assert.match(info.detail, /oneDNN \d+\.\d+\.\d+/);
+    for (const k of tf.getKernelsForBackend('wasm')) assert.ok(tf.getKernel(k.kernelName, ONEDNN_BACKEND), k.kernelName);
+    for (const name of [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.BatchMatMul,
+      tf._FusedMatMul, tf.MaxPool, tf.MaxPoolGrad, tf.AvgPool, tf.AvgPoolGrad, tf.Sum, tf.Add, tf.Multiply, tf.Relu]) {
+      assert.ok(ONEDNN_KERNELS.includes(name), name);
+      assert.is.not(tf.getKernel(name, ONEDNN_BACKEND).kernelFunc, tf.getKernel(name, 'wasm').kernelFunc, name);
+    }
+  });
+
+  test('Conv2D and fused Conv2D (bias, every activation) match cpu', async () => {
+    for (const c of convCases) {
+      await compare(`conv2d ${label(c)}`, () => tf.conv2d(rand(c.x, 1) as tf.Tensor4D, rand(c.f, 2) as tf.Tensor4D, c.strides, c.pad));
+    }
+    for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'] as const) {
+      for (const c of convCases.slice(0, 8)) {
+        await compare(`fused conv2d ${activation} ${label(c)}`, () => tf.fused.conv2d({
+          x: rand(c.x, 3) as tf.Tensor4D, filter: rand(c.f, 4) as tf.Tensor4D, strides: c.strides, pad: c.pad,
+          bias: rand([c.f[3]], 5), activation, leakyreluAlpha: 0.1,
+        }));
+      }
+    }
+    await compare('dilated conv2d', () => tf.conv2d(rand([2, 9, 9, 3], 6) as tf.Tensor4D, rand([3, 3, 3, 4], 7) as tf.Tensor4D, 1, 'same', 'NHWC', 2));
+  });
+
+  test('Conv2D gradients (input and filter) match cpu', async () => {
+    for (const c of convCases) {
+      const dyShape = tf.backend_util.computeConv2DInfo(c.x, c.f, c.strides, 1, c.pad).outShape;
+      await compare(`dW ${label(c)}`, () => tf.engine().runKernel(tf.Conv2DBackpropFilter,
+        { x: rand(c.x, 1), dy: rand(dyShape, 2) },
+        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f } as unknown as tf.NamedAttrMap) as tf.Tensor);
+      await compare(`dx ${label(c)}`, () => tf.engine().runKernel(tf.Conv2DBackpropInput,
+        { dy: rand(dyShape, 3), filter: rand(c.f, 4) },
+        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor);
+    }
+  });
+
+  test('max and average pooling and their gradients match cpu', async () => {
+    for (const c of poolCases) {
+      const outShape = tf.backend_util.computePool2DInfo(c.x, c.size, c.strides, 1, c.pad).outShape;
+      const what = `x ${c.x} size ${c.size} strides ${c.strides} ${c.pad}`;
+      await compare(`maxPool ${what}`, () => tf.maxPool(rand(c.x, 7) as tf.Tensor4D, c.size, c.strides, c.pad));
+      await compare(`avgPool ${what}`, () => tf.avgPool(rand(c.x, 8) as tf.Tensor4D, c.size, c.strides, c.pad));
+      for (const pool of [tf.maxPool, tf.avgPool]) {
+        await compare(`${pool.name} grad ${what}`, () => tf.grad((t: tf.Tensor) =>
+          pool(t as tf.Tensor4D, c.size, c.strides, c.pad).mul(rand(outShape, 10)).sum())(rand(c.x, 9)));
+      }
+    }
+  });
+
+  test('BatchMatMul and fused MatMul match cpu (transposes, batches, broadcasting, bias, activation)', async () => {
+    for (const [a, b, ta, tb] of matMulCases) {
+      await compare(`matMul ${a} x ${b} transposeA=${ta} transposeB=${tb}`, () => tf.matMul(rand(a, 11), rand(b, 12), ta, tb));
+    }
+    for (const [a, b, ta, tb] of matMulCases.slice(0, 4)) {
+      const n = tb ? b[0] : b[1];
+      for (const activation of ['linear', 'relu', 'elu'] as const) {
+        await compare(`fused matMul ${a} x ${b} ${activation}`, () => tf.fused.matMul({
+          a: rand(a, 13) as tf.Tensor2D, b: rand(b, 14) as tf.Tensor2D, transposeA: ta, transposeB: tb, bias: rand([n], 15), activation,
+        }));
+      }
+    }
+    // Batch dims broadcast in two directions: not a oneDNN case, the WASM kernel runs (checked against tiling).
+    const expected = await runOn('cpu', () =>
+      tf.matMul(tf.tile(rand([2, 1, 5, 7], 13), [1, 3, 1, 1]), tf.tile(rand([1, 3, 7, 4], 14), [2, 1, 1, 1])));
+    assertClose(await runOn(ONEDNN_BACKEND, () => tf.matMul(rand([2, 1, 5, 7], 13), rand([3, 7, 4], 14))), expected, 'broadcast both ways');
+  });
+
+  test('elementwise kernels and sums match cpu (same shape, broadcasts either side, scalars, big tensors)', async () => {
+    const pairs: Array<[number[], number[]]> = [
+      [[4, 5], [4, 5]], [[4, 5], [5]], [[5], [4, 5]], [[4, 5], [4, 1]], [[4, 1], [4, 5]], [[4, 5], []], [[], [4, 5]],
+      [[2, 3, 4, 5], [1, 1, 1, 5]], [[2, 3, 4, 5], [2, 3, 1, 1]], [[2, 3, 4, 5], [3, 4, 5]], [[2, 3, 4, 5], [3, 1, 5]],
+      [[64, 24, 24, 32], [32]], [[64, 24, 24, 32], [64, 24, 24, 32]],
+    ];
+    for (const [a, b] of pairs) {
+      for (const op of [tf.add, tf.sub, tf.mul, tf.div]) {
+        await compare(`${op.name} ${a} with ${b}`, () => op(rand(a, 16), rand(b, 17).add(b.length ? 2 : 3)));
+      }
+    }
+    const x = () => tf.concat([rand([1000], 18), tf.tensor1d([0, -0, NaN, Infinity, -Infinity])]);
+    for (const op of [tf.relu, (t: tf.Tensor) => tf.step(t, 0.3), tf.square, (t: tf.Tensor) => tf.sqrt(tf.abs(t)), tf.neg]) {
+      await compare(`unary ${op.name}`, () => op(x()));
+    }
+    await compare('cast bool to float', () => tf.cast(tf.greater(rand([70000], 19), 0), 'float32'));
+    for (const [shape, axis, keepDims] of [
+      [[6, 5], 0, false], [[6, 5], 1, true], [[4, 5, 6, 7], [0, 1, 2], false], [[4, 5, 6, 7], [2, 3], true],
+      [[64, 24, 24, 32], [0, 1, 2], false], [[4, 5, 6], [1], false], [[7], 0, false],
+    ] as Array<[number[], number | number[], boolean]>) {
+      await compare(`sum ${shape} axis ${axis}`, () => tf.sum(rand(shape, 20), axis, keepDims));
+    }
+  });
+
+  test('end-to-end gradients of a CNN and of an attention block match cpu', async () => {
+    await compare('conv/pool/dense model gradients', convPoolDenseGradients);
+    await compare('attention block gradients', attentionBlockGradients);
+  });
+
+  /** `make` on the WASM backend and on onednn; the outputs must be equal bit for bit. */
+  async function assertSameAsWasm(what: string, make: () => tf.Tensor | tf.Tensor[]): Promise<void> {
+    const bits = async (backend: string) => (await runOn(backend, make)).map((t) => Array.from(new Uint32Array(t.dataSync().buffer)));
+    assert.equal(await bits(ONEDNN_BACKEND), await bits('wasm'), what);
+  }
+
+  test('the fused relu gradient equals the WASM backend bit for bit, NaN and signed zeros included', async () => {
+    await assertSameAsWasm('relu gradient', () => {
+      const x = tf.concat([rand([5000], 21), tf.tensor1d([0, -0, NaN, 1, -1])]);
+      const dy = tf.concat([rand([5000], 22), tf.tensor1d([NaN, Infinity, 2, -0, Infinity])]);
+      return tf.grad((t: tf.Tensor) => tf.relu(t).mul(dy).sum())(x);
+    });
+  });
+
+  test('the fused Adam update equals tf.train.adam on WASM bit for bit over several steps', async () => {
+    await assertSameAsWasm('adam', () => {
+      const w = tf.variable(rand([3000], 23));
+      const b = tf.variable(rand([7], 24));
+      const optimizer = createOptimizer('adam', 3e-3);
+      for (let step = 0; step < 5; step++) {
+        optimizer.applyGradients({ [w.name]: rand([3000], 25 + step), [b.name]: rand([7], 35 + step) });
+      }
+      const out = [w.clone(), b.clone()];
+      optimizer.dispose();
+      w.dispose();
+      b.dispose();
+      return out;
+    });
+  });
+
+  test('the replaced kernels leave no tensor behind', () => {
+    assertNoLeak('conv2d', () => tf.conv2d(rand([3, 8, 8, 2], 1) as tf.Tensor4D, rand([3, 3, 2, 4], 2) as tf.Tensor4D, 1, 'same'));
+    assertNoLeak('conv2d grads', () => tf.grads((x: tf.Tensor, w: tf.Tensor) => tf.relu(tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 'same')).sum())(
+      [rand([3, 8, 8, 2], 1), rand([3, 3, 2, 4], 2)]));
+    assertNoLeak('pool grads', () => tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid').add(tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid')).sum())(rand([2, 4, 4, 3], 3)));
+    for (const [a, b, ta, tb] of matMulCases) assertNoLeak(`matMul ${a} x ${b}`, () => tf.matMul(rand(a, 1), rand(b, 2), ta, tb));
+    assertNoLeak('elementwise', () => tf.sum(tf.add(tf.cast(tf.greater(rand([4, 5], 1), 0), 'float32'), rand([5], 2)).square(), [0]));
+    assertNoLeak('adam', () => {
+      const w = tf.variable(rand([30], 3));
+      const optimizer = createOptimizer('adam', 1e-3);
+      optimizer.applyGradients({ [w.name]: rand([30], 4) });
+      optimizer.dispose();
+      w.dispose();
+      return tf.scalar(0);
+    });
+  });
+
+  test('a fixed thread count gives the same gradients run after run', async () => {
+    const run = async () => (await runOn(ONEDNN_BACKEND, convPoolDenseGradients)).map((t) => Array.from(t.dataSync()));
+    assert.equal(await run(), await run());
+  });
+
+  test.run();
+}
