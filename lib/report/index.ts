@@ -13,4 +13,6 @@ export { confusedPairsFigure, modelResults, perClassF1Figure } from './compariso
 export { NotebookReport, REPORT_DIR } from './record';
 export type { NotebookReportOptions, ReportItem, ReportPart } from './record';
 export { buildReport, readParts, reportHtml } from './html';
-export { plotRun } from './plot-run';
+export { interpretRun, plotRun } from './plot-run';
+export { interpretFigures } from './interpret-figures';
+export type { InterpretInput, InterpretOptions } from './interpret-figures';
