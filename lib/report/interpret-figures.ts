@@ -95,7 +95,7 @@ function rolloutFigure(input: InterpretInput, count: number): NamedFigure {
     { title: 'rollout', pixels, heat: rollout.maps[k] },
   ]);
   const cols = perLayer.maps[0].length + 2;
-  const title = `${input.name}: attention per layer (mean of heads) and rolled out through all layers`;
+  const title = `${input.name}: attention per layer and rolled out`;
   return { name: 'attention-rollout', figure: overlayGridFigure([{ title: '', panels }], { cols, title, heatName: 'attention' }) };
 }
 
