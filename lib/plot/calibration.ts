@@ -4,7 +4,7 @@
  * fall in each bin.
  */
 import type { Reliability } from '../eval/calibration';
-import { COLORS, Figure, Trace, titleOf } from './figure';
+import { COLORS, Figure, Trace } from './figure';
 
 export interface CalibrationOptions {
   /** The same test set after temperature scaling, drawn next to the raw bars. */
@@ -55,14 +55,14 @@ export function calibrationFigure(reliability: Reliability, opts: CalibrationOpt
   return {
     data,
     layout: {
-      title: titleOf(text === '' ? '' : `${text}<br><sub>${ece} (${reliability.bins.length} bins)</sub>`),
+      title: text === '' ? undefined : { text: `${text}<br><sub>${ece} (${reliability.bins.length} bins)</sub>`, y: 0.97, yanchor: 'top' },
       width: 640,
-      height: 640,
-      margin: { l: 70, r: 30, t: text === '' ? 30 : 90, b: 55 },
+      height: 660,
+      margin: { l: 70, r: 30, t: text === '' ? 50 : 120, b: 55 },
       barmode: 'overlay',
-      legend: { orientation: 'h', x: 0, y: 1.01, yanchor: 'bottom' },
+      legend: { orientation: 'h', x: 0, y: 1.02, yanchor: 'bottom' },
       xaxis: { domain: [0, 1], range: [0, 1], anchor: 'y', showticklabels: false },
-      yaxis: { domain: [0.32, 0.94], range: [0, 1], title: { text: 'accuracy' } },
+      yaxis: { domain: [0.32, 1], range: [0, 1], title: { text: 'accuracy' } },
       xaxis2: { domain: [0, 1], range: [0, 1], anchor: 'y2', title: { text: 'confidence (top-class probability)' } },
       yaxis2: { domain: [0, 0.25], type: 'log', dtick: 1, title: { text: 'predictions' }, anchor: 'x2' },
     },
