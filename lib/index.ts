@@ -16,8 +16,8 @@ export { createRng, deriveSeed, permutation } from './data/random';
 export { buildModel, countParams, getModelSpec, loadModel, modelNames, registerModel, saveModel } from './models';
 export type { ModelOptions, ModelSpec } from './models';
 // The ViT builder and its attention maps (the models' gridSize is left out: the tuner's gridSize has the name).
-export { attentionMaps, attentionOverlayMaps, buildVit, vitConfig, VIT_PRESETS } from './models';
-export type { AttentionMaps, VitConfig } from './models';
+export { attentionMaps, attentionMatrices, attentionOverlayMaps, buildVit, vitConfig, VIT_PRESETS } from './models';
+export type { AttentionMaps, AttentionMatrices, VitConfig } from './models';
 
 export { resolveConfig, ConfigError } from './train/config';
 export { BASE_CONFIG, RECIPES } from './train/recipes';
@@ -31,6 +31,10 @@ export { evaluateRun } from './eval/evaluate-run';
 export { classificationReport, confusionMatrix, reportFromConfusion, NUM_CLASSES } from './eval/metrics';
 export type { ClassificationReport, ClassMetrics } from './eval/metrics';
 
+export { calibrationSummary, ECE_BINS, fitTemperature, reliability, scaleTemperature } from './eval/calibration';
+export type { CalibrationSummary, Reliability, ReliabilityBin } from './eval/calibration';
+
+export * from './analysis';
 export * from './plot';
 export * from './tune';
 export * from './report';

@@ -14,11 +14,12 @@ import { trainRun } from '../lib/train/run';
 
 const root = mkdtempSync(join(tmpdir(), 'pixelwise-plots-'));
 const runDir = join(root, 'tiny-lenet5');
-const FIGURES = ['confusion-matrix', 'confusion-matrix-normalised', 'misclassified', 'per-class', 'training-curves'];
+// lenet5 is a CNN: saliency and Grad-CAM, no attention rollout; two epochs give a confusion trend.
+const FIGURES = ['calibration', 'confusion-matrix', 'confusion-matrix-normalised', 'confusion-trend', 'embedding', 'gradcam', 'misclassified', 'per-class', 'saliency', 'training-curves'];
 
 test.before(async () => {
   await initBackend();
-  const config = resolveConfig({ model: 'lenet5', epochs: 1, trainLimit: 256, testLimit: 100, schedule: 'constant' });
+  const config = resolveConfig({ model: 'lenet5', epochs: 2, trainLimit: 256, testLimit: 100, schedule: 'constant' });
   const result = await trainRun(config, { runDir, data: await loadMnist() });
   result.model.dispose();
 });
@@ -32,6 +33,10 @@ test('plotRun writes PNG, SVG and HTML of every figure into DIR/plots', async ()
   assert.match(readFileSync(join(runDir, 'plots', 'training-curves.svg'), 'utf8'), /^<svg/);
   // An untrained-ish lenet5 on 100 test digits makes mistakes, and the figure shows them.
   assert.match(readFileSync(join(runDir, 'plots', 'misclassified.html'), 'utf8'), /tiny-lenet5: \d+ most confident mistakes/);
+  const summary = JSON.parse(readFileSync(join(runDir, 'summary.json'), 'utf8'));
+  assert.ok(summary.ece >= 0 && summary.ece <= 1, `ece ${summary.ece}`);
+  assert.is(summary.calibration.bins.length, 15);
+  assert.ok(summary.calibration.temperature > 0);
 });
 
 test('the CLI: --formats html needs no browser; a missing --run is a usage error (exit 2)', () => {

@@ -5,7 +5,7 @@ import type { DigitSet } from '../lib/data/mnist';
 import { reportFromConfusion } from '../lib/eval/metrics';
 import { classCounts, pixelStats, samplesPerClass } from '../lib/report/data-stats';
 import { tileImages } from '../lib/report/data-figures';
-import { confusedPairs, formatCell, perClassF1Frame, RunLike, runsFrame, tableData, tableHtml, toCsv } from '../lib/report/tables';
+import { calibrationFrame, confusedPairs, formatCell, perClassF1Frame, RunLike, runsFrame, tableData, tableHtml, toCsv } from '../lib/report/tables';
 import type { RunSummary, TrainConfig } from '../lib/train/types';
 
 function run(name: string, matrix: number[][]): RunLike {
@@ -31,12 +31,22 @@ test('confusedPairs: off-diagonal cells, most frequent first, with the share of 
 test('runsFrame and perClassF1Frame: one row per run / per digit', () => {
   const runs = [run('a', M), run('b', [[10, 0, 0], [0, 10, 0], [0, 0, 10]])];
   const frame = runsFrame(runs);
-  assert.equal(frame.columns, ['model', 'architecture', 'params', 'epochs', 'testAccuracy', 'macroF1', 'trainSeconds', 'samplesPerSecond']);
+  assert.equal(frame.columns, ['model', 'architecture', 'params', 'epochs', 'testAccuracy', 'macroF1', 'ece', 'trainSeconds', 'samplesPerSecond']);
   assert.equal(frame.column('model').values, ['a', 'b']);
   assert.is(frame.column('testAccuracy').values[0], 0.8);
   const f1 = perClassF1Frame(runs);
   assert.equal(f1.columns, ['digit', 'a', 'b']);
   assert.equal(f1.column('b').values, [1, 1, 1]);
+});
+
+test('calibrationFrame: ECE, temperature and ECE after scaling per run; a run without them shows –', () => {
+  const calibrated = run('a', M);
+  calibrated.summary.ece = 0.12;
+  calibrated.summary.calibration = { ece: 0.12, bins: [], temperature: 0.5, scaled: { ece: 0.02, bins: [] } };
+  const frame = calibrationFrame([calibrated, run('old', M)]);
+  assert.equal(frame.columns, ['model', 'testAccuracy', 'ece', 'temperature', 'eceAfterScaling']);
+  assert.equal(frame.column('temperature').values[0], 0.5);
+  assert.equal(tableData(frame).rows[1].slice(2).map(formatCell), ['–', '–', '–']);
 });
 
 test('tables: numbers formatted, HTML escaped, numeric columns right-aligned; CSV quoted', () => {

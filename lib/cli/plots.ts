@@ -13,9 +13,11 @@ Usage: npm run plots -- --run DIR [--formats png,svg,html] [--backend B]
   --formats LIST   comma-separated subset of png, svg, html (default: all three)
   --backend B      node | wasm | cpu, for re-evaluating the saved model
 
-Writes DIR/plots/: training-curves, confusion-matrix, confusion-matrix-normalised, per-class and
-misclassified (the saved model's most confident mistakes on the run's test images). PNG and SVG are
-rendered in one headless Chromium; HTML needs none.
+Writes DIR/plots/: training-curves, confusion-matrix, confusion-matrix-normalised, per-class,
+misclassified (the saved model's most confident mistakes on the run's test images), saliency,
+gradcam (CNNs) or attention-rollout (ViTs), calibration (reliability diagram, ECE), embedding
+(UMAP of the penultimate features) and confusion-trend (when metrics.jsonl recorded it). PNG and
+SVG are rendered in one headless Chromium; HTML needs none.
 `;
 
 runCli('plots', USAGE, async () => {

@@ -14,7 +14,7 @@ Usage: npm start -- [--quick] [--param key=value ...] [--quiet]
   --param k=v      override a parameter in the notebooks that declare it (see npm run notebooks -- --help)
   --quiet          do not echo the notebooks' output
 
-Executes notebooks/01-… to 05-… in order (full profile: every model on all of MNIST) into
+Executes notebooks/01-… to 06-… in order (full profile: every model on all of MNIST) into
 results/notebooks/, then writes results/report/index.html — every figure and table in one
 self-contained page — and a PNG and an SVG of every figure under results/report/figures/.
 `;

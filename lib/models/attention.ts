@@ -20,7 +20,7 @@ function layersOf<T>(model: tf.LayersModel, kind: abstract new (...args: never[]
 }
 
 /** Images as a [n, 28, 28, 1] batch, from a tensor or from flat 28×28 pixel arrays. */
-function asBatch(images: tf.Tensor4D | ArrayLike<number>[], model: tf.LayersModel): tf.Tensor4D {
+export function asBatch(images: tf.Tensor4D | ArrayLike<number>[], model: tf.LayersModel): tf.Tensor4D {
   if (images instanceof tf.Tensor) return images;
   const [, height, width, channels] = model.inputs[0].shape as number[];
   const pixels = new Float32Array(images.length * height * width * channels);
@@ -28,31 +28,54 @@ function asBatch(images: tf.Tensor4D | ArrayLike<number>[], model: tf.LayersMode
   return tf.tensor4d(pixels, [images.length, height, width, channels]);
 }
 
-/** Attention over the patches for each image, layer (first to last) and head of a ViT built by buildVit. */
-export function attentionMaps(model: tf.LayersModel, images: tf.Tensor4D | ArrayLike<number>[]): AttentionMaps {
+function vitLayers(model: tf.LayersModel, caller: string) {
   const attention = layersOf(model, MultiHeadSelfAttention);
   const [pooling] = layersOf(model, TokenPooling);
-  if (attention.length === 0 || !pooling) throw new Error(`attentionMaps: model "${model.name}" is not a ViT (no attention or pooling layer)`);
-  const pool = pooling.pool;
-  const perLayer = tf.tidy(() => {
-    const batch = asBatch(images, model);
-    // Each attention layer's input (the normalised tokens) from one forward pass, then its softmax weights.
-    const probe = tf.model({ inputs: model.inputs, outputs: attention.map((layer) => layer.input as tf.SymbolicTensor) });
-    const inputs = probe.predict(batch) as tf.Tensor | tf.Tensor[];
-    return (Array.isArray(inputs) ? inputs : [inputs]).map((x, i) => {
-      const weights = attention[i].attentionWeights(x as tf.Tensor3D); // [n, heads, tokens, tokens]
+  if (attention.length === 0 || !pooling) throw new Error(`${caller}: model "${model.name}" is not a ViT (no attention or pooling layer)`);
+  return { attention, pool: pooling.pool };
+}
+
+/** Every attention layer's softmax weights, [n, heads, tokens, tokens] each, from one forward pass (call inside tf.tidy). */
+function layerWeights(model: tf.LayersModel, attention: MultiHeadSelfAttention[], images: tf.Tensor4D | ArrayLike<number>[]): tf.Tensor4D[] {
+  const batch = asBatch(images, model);
+  // Each attention layer's input (the normalised tokens) from one forward pass, then its softmax weights.
+  const probe = tf.model({ inputs: model.inputs, outputs: attention.map((layer) => layer.input as tf.SymbolicTensor) });
+  const inputs = probe.predict(batch) as tf.Tensor | tf.Tensor[];
+  return (Array.isArray(inputs) ? inputs : [inputs]).map((x, i) => attention[i].attentionWeights(x as tf.Tensor3D));
+}
+
+/** Attention over the patches for each image, layer (first to last) and head of a ViT built by buildVit. */
+export function attentionMaps(model: tf.LayersModel, images: tf.Tensor4D | ArrayLike<number>[]): AttentionMaps {
+  const { attention, pool } = vitLayers(model, 'attentionMaps');
+  const perLayer = tf.tidy(() =>
+    layerWeights(model, attention, images).map((weights) => {
       if (pool === 'mean') return tf.mean(weights, 2);
       // The class token's row without its attention to itself, renormalised over the patches.
       const [n, heads, tokens] = weights.shape;
       const row = tf.slice(weights, [0, 0, 0, 1], [n, heads, 1, tokens - 1]).reshape([n, heads, tokens - 1]);
       return tf.div(row, tf.sum(row, -1, true));
-    });
-  });
+    }),
+  );
   const arrays = perLayer.map((t) => t.arraySync() as number[][][]);
   perLayer.forEach((t) => t.dispose());
   const patches = arrays[0][0][0].length;
   const maps = arrays[0].map((_, image) => arrays.map((layer) => layer[image]));
   return { gridSize: Math.round(Math.sqrt(patches)), pool, maps };
+}
+
+export interface AttentionMatrices {
+  pool: 'cls' | 'mean';
+  /** matrices[image][layer][query][key]: each layer's attention averaged over its heads, rows summing to 1. */
+  matrices: number[][][][];
+}
+
+/** The full token-to-token attention of every layer, averaged over the heads: what attention rollout combines. */
+export function attentionMatrices(model: tf.LayersModel, images: tf.Tensor4D | ArrayLike<number>[]): AttentionMatrices {
+  const { attention, pool } = vitLayers(model, 'attentionMatrices');
+  const perLayer = tf.tidy(() => layerWeights(model, attention, images).map((weights) => tf.mean(weights, 1)));
+  const arrays = perLayer.map((t) => t.arraySync() as number[][][]);
+  perLayer.forEach((t) => t.dispose());
+  return { pool, matrices: arrays[0].map((_, image) => arrays.map((layer) => layer[image])) };
 }
 
 export interface OverlayOptions {

@@ -5,4 +5,4 @@ import './vit';
 export * from './registry';
 export { saveModel, loadModel } from './io';
 export { buildVit, vitConfig, VIT_PRESETS, type VitConfig } from './vit';
-export { attentionMaps, attentionOverlayMaps, type AttentionMaps } from './attention';
+export { attentionMaps, attentionMatrices, attentionOverlayMaps, type AttentionMaps, type AttentionMatrices } from './attention';

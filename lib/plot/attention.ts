@@ -1,5 +1,5 @@
 /** Attention maps over a patch grid, upsampled to the image and overlaid on the digit. */
-import { Figure, Trace, cellTitle, imageGridAxes, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
+import { Figure, GREY_SCALE, Trace, cellTitle, imageGridAxes, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
 
 export interface AttentionMap {
   /** Panel title, e.g. 'layer 2 head 1'. */
@@ -52,7 +52,7 @@ export function upsampleGrid(grid: ArrayLike<number>, gridSize: number, size: nu
   return out;
 }
 
-function minMax(values: number[]): [number, number] {
+export function minMax(values: number[]): [number, number] {
   let lo = Infinity;
   let hi = -Infinity;
   for (const v of values) {
@@ -63,7 +63,7 @@ function minMax(values: number[]): [number, number] {
   return lo === Infinity ? [0, 1] : [lo, hi];
 }
 
-const scaleTo01 = (values: number[], [lo, hi]: [number, number]) => values.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0));
+export const scaleTo01 = (values: number[], [lo, hi]: [number, number]) => values.map((v) => (hi > lo ? (v - lo) / (hi - lo) : 0));
 
 /**
  * One panel per map: the digit as a grey heatmap with the upsampled attention heatmap on top (same
@@ -91,16 +91,12 @@ export function attentionOverlayFigure(image: ArrayLike<number>, maps: Attention
   const cells = subplotGrid(panels, cols, { xGap: 0.03, yGap: 0.1 });
   const titles: string[] = [];
   const data: Trace[] = [];
-  const grey = [
-    [0, 'rgb(0,0,0)'],
-    [1, 'rgb(255,255,255)'],
-  ];
   const imageTrace = (i: number): Trace => ({
     type: 'heatmap',
     z: pixels,
     xaxis: cells[i].xref,
     yaxis: cells[i].yref,
-    colorscale: grey,
+    colorscale: GREY_SCALE,
     zmin: 0,
     zmax: 1,
     showscale: false,

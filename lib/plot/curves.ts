@@ -24,7 +24,7 @@ export function trainingCurvesFigure(metrics: EpochMetrics[], opts: CurvesOption
   const rows = metrics.slice().sort((a, b) => a.epoch - b.epoch);
   const epochs = rows.map((m) => m.epoch);
   const scale = opts.percent ? 100 : 1;
-  const series = (key: keyof EpochMetrics, k = 1) => rows.map((m) => {
+  const series = (key: 'loss' | 'acc' | 'valLoss' | 'valAcc', k = 1) => rows.map((m) => {
     const v = finiteOrNull(m[key]);
     return v === null ? null : v * k;
   });

@@ -1,5 +1,5 @@
 /** Grid of (misclassified) example digits, each titled "true 3 → pred 5 (87%)". */
-import { Figure, Trace, cellTitle, imageGridAxes, reshape, squareSide, subplotGrid, titleOf } from './figure';
+import { Figure, GREY_SCALE, Trace, cellTitle, imageGridAxes, reshape, squareSide, subplotGrid, titleOf } from './figure';
 
 export interface Example {
   /** Row-major image, 784 values in [0, 1] for MNIST (any square size works). */
@@ -47,10 +47,7 @@ export function examplesGridFigure(examples: Example[], opts: ExamplesOptions = 
       z: reshape(ex.pixels, side, side),
       xaxis: cells[i].xref,
       yaxis: cells[i].yref,
-      colorscale: [
-        [0, 'rgb(0,0,0)'],
-        [1, 'rgb(255,255,255)'],
-      ],
+      colorscale: GREY_SCALE,
       zmin: 0,
       zmax: 1,
       showscale: false,

@@ -64,6 +64,12 @@ export const DEFAULT_HEIGHT = 600;
 /** Plotly's default qualitative colours, so related traces in different subplots can share a colour. */
 export const COLORS = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b', '#e377c2', '#7f7f7f', '#bcbd22', '#17becf'];
 
+/** The colorscale digits are drawn with: 0 black, 1 white. */
+export const GREY_SCALE: [number, string][] = [
+  [0, 'rgb(0,0,0)'],
+  [1, 'rgb(255,255,255)'],
+];
+
 /** The trace reference of the i-th (0-based) subplot axis: 'x', 'x2', 'x3', ... */
 export function axisRef(letter: 'x' | 'y', i: number): string {
   return i === 0 ? letter : `${letter}${i + 1}`;

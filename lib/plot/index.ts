@@ -1,6 +1,6 @@
 /** PixelWise plotting: pure plotly figure builders, offline HTML/PNG/SVG export, notebook display. */
 export type { Annotation, Axis, Datum, Figure, Layout, Trace } from './figure';
-export { DEFAULT_HEIGHT, DEFAULT_WIDTH } from './figure';
+export { DEFAULT_HEIGHT, DEFAULT_WIDTH, GREY_SCALE } from './figure';
 
 export { confusionMatrixFigure, normalizeConfusion } from './confusion';
 export type { ConfusionNormalize, ConfusionOptions } from './confusion';
@@ -22,6 +22,18 @@ export type { SweepTrial, SweepParallelOptions, SweepProgressOptions, ParcoordsD
 
 export { attentionOverlayFigure, upsampleGrid } from './attention';
 export type { AttentionMap, AttentionOptions } from './attention';
+
+export { overlayGridFigure } from './overlay';
+export type { OverlayGridOptions, OverlayGroup, OverlayPanel } from './overlay';
+
+export { calibrationFigure } from './calibration';
+export type { CalibrationOptions } from './calibration';
+
+export { embeddingFigure } from './embedding';
+export type { EmbeddingFigureOptions } from './embedding';
+
+export { confusionTrendFigure } from './confusion-trend';
+export type { ConfusionTrendOptions } from './confusion-trend';
 
 export { figureToHtml, FigureExporter, createExporter, saveFigure, findChromium } from './export';
 export type { ExportFormat, ExporterOptions, HtmlOptions, ImageOptions } from './export';

@@ -2,7 +2,7 @@
 export { loadRun, loadRuns, isFinishedRun } from './runs';
 export type { RunRecord } from './runs';
 export { runSeriesSweep, seriesDir, trainSeriesModel } from './experiments';
-export { architecturesFrame, frame, runsFrame, perClassFrame, perClassF1Frame, confusedPairs, confusedPairsFrame, runLabel, tableData, tableHtml, toCsv, formatCell } from './tables';
+export { architecturesFrame, calibrationFrame, frame, runsFrame, perClassFrame, perClassF1Frame, confusedPairs, confusedPairsFrame, runLabel, tableData, tableHtml, toCsv, formatCell } from './tables';
 export type { ConfusedPair, Row, RunLike, TableData } from './tables';
 export { classCounts, pixelStats, samplesPerClass } from './data-stats';
 export type { PixelStats } from './data-stats';
@@ -13,4 +13,6 @@ export { confusedPairsFigure, modelResults, perClassF1Figure } from './compariso
 export { NotebookReport, REPORT_DIR } from './record';
 export type { NotebookReportOptions, ReportItem, ReportPart } from './record';
 export { buildReport, readParts, reportHtml } from './html';
-export { plotRun } from './plot-run';
+export { interpretRun, plotRun } from './plot-run';
+export { interpretFigures } from './interpret-figures';
+export type { InterpretInput, InterpretOptions } from './interpret-figures';

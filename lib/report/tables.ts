@@ -46,8 +46,22 @@ export function runsFrame(runs: RunLike[]): DataFrame {
       epochs: run.summary.epochs,
       testAccuracy: run.summary.testAccuracy,
       macroF1: run.summary.macro.f1,
+      ece: run.summary.ece ?? NaN,
       trainSeconds: run.summary.trainSeconds,
       samplesPerSecond: run.summary.samplesPerSecond,
+    })),
+  );
+}
+
+/** One row per run: test ECE (15 bins), the temperature fitted on the validation split and the test ECE after it; NaN (shown as –) where a run did not record them. */
+export function calibrationFrame(runs: RunLike[]): DataFrame {
+  return frame(
+    runs.map((run) => ({
+      model: runLabel(run),
+      testAccuracy: run.summary.testAccuracy,
+      ece: run.summary.ece ?? NaN,
+      temperature: run.summary.calibration?.temperature ?? NaN,
+      eceAfterScaling: run.summary.calibration?.scaled?.ece ?? NaN,
     })),
   );
 }

@@ -11,6 +11,7 @@ import { initBackend } from '../backend/select';
 import { batchesOf, epochOrder, firstIndices, makeBatch, trainValSplit } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
 import { createRng, deriveSeed, seedMathRandom } from '../data/random';
+import { calibrationSummary } from '../eval/calibration';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
 import { buildModel, countParams } from '../models/registry';
 import { saveModel } from '../models/io';
@@ -156,6 +157,7 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
       valAcc: split.val.length ? val.accuracy : NaN,
       lr,
       seconds,
+      ...(split.val.length ? { valConfusion: val.confusionMatrix } : {}),
     };
     bar?.finish({ loss: metrics.loss.toFixed(4), acc: metrics.acc.toFixed(4), valAcc: metrics.valAcc.toFixed(4), 'samples/s': (seen / seconds).toFixed(0) });
     state = {
@@ -170,6 +172,7 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
   }
 
   const test = evaluateModel(model, data.test, testIndices);
+  const calibration = calibrationSummary(test, split.val.length ? evaluateModel(model, data.train, split.val) : undefined);
   const summary: RunSummary = {
     model: config.model,
     params,
@@ -180,6 +183,8 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
     confusionMatrix: test.confusionMatrix,
     perClass: test.perClass,
     macro: test.macro,
+    ece: calibration.ece,
+    calibration,
     trainSeconds: state.trainSeconds,
     samplesPerSecond: state.trainSeconds > 0 ? state.trainedSamples / state.trainSeconds : 0,
   };

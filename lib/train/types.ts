@@ -1,5 +1,6 @@
 /** The plain-data shapes a training run reads and writes (config.json, metrics.jsonl, summary.json). */
 import type { BackendName } from '../backend/select';
+import type { CalibrationSummary } from '../eval/calibration';
 import type { ClassMetrics } from '../eval/metrics';
 
 export type { BackendName };
@@ -45,6 +46,8 @@ export interface EpochMetrics {
   valAcc: number;
   lr: number;
   seconds: number;
+  /** The validation split's confusion matrix after this epoch (rows = true label); absent without a validation split. */
+  valConfusion?: number[][];
 }
 
 /** summary.json */
@@ -59,6 +62,10 @@ export interface RunSummary {
   confusionMatrix: number[][];
   perClass: ClassMetrics[];
   macro: { precision: number; recall: number; f1: number };
+  /** Expected calibration error of the test predictions, 15 bins (absent in runs made before it was recorded). */
+  ece?: number;
+  /** Reliability bins, and the temperature fitted on the validation split with the test set's reliability after it. */
+  calibration?: CalibrationSummary;
   trainSeconds: number;
   samplesPerSecond: number;
 }
