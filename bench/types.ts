@@ -1,10 +1,10 @@
 /** What the benchmark measures and records: shared by the engine children, the orchestration and the report. */
 
-export type TfjsEngine = 'wasm' | 'cpu' | 'node';
+export type TfjsEngine = 'wasm' | 'wasm-threaded' | 'cpu' | 'node';
 export type Engine = TfjsEngine | 'torch';
 
-/** Per model, in this order: WASM and PyTorch back to back so their ratio sees the same machine load. */
-export const ENGINES: readonly Engine[] = ['wasm', 'torch', 'cpu', 'node'];
+/** Per model, in this order: WASM, PyTorch and threaded WASM back to back so their ratios see the same machine load. */
+export const ENGINES: readonly Engine[] = ['wasm', 'torch', 'wasm-threaded', 'cpu', 'node'];
 
 export interface KernelTime {
   name: string;

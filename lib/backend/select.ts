@@ -1,45 +1,50 @@
 /**
  * Picks the tfjs backend: tfjs-node (native TensorFlow, optional dependency)
- * -> wasm (XNNPACK, plus our training kernels) -> cpu (pure JS, slow).
- * An explicit preference that cannot load is an error, never a silent fallback.
+ * -> wasm-threaded (XNNPACK on a pool of threads, see wasm-threaded.ts)
+ * -> wasm (XNNPACK on one thread) -> cpu (pure JS, slow); both WASM engines
+ * get our training kernels. An explicit preference that cannot load is an
+ * error, never a silent fallback.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { BackendInfo, BackendName, setBackend, unavailable } from './activate';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-kernels';
+import { activateWasmThreaded, checkWasmThreads, defaultWasmThreads } from './wasm-threaded';
 
-export type BackendName = 'node' | 'wasm' | 'cpu';
-
-export interface BackendInfo {
-  /** Our name for it. */
-  name: BackendName;
-  /** The tfjs backend name (tf.getBackend()). */
-  tfBackend: string;
-  /** Human-readable details (version, SIMD/threads, ...). */
-  detail: string;
-}
+export type { BackendInfo, BackendName } from './activate';
 
 /** Tried in this order when no preference is given. */
-export const BACKEND_ORDER: readonly BackendName[] = ['node', 'wasm', 'cpu'];
+export const BACKEND_ORDER: readonly BackendName[] = ['node', 'wasm-threaded', 'wasm', 'cpu'];
+
+export interface BackendOptions {
+  /** Threads for an engine with a thread pool (wasm-threaded); default: every core (defaultWasmThreads). */
+  threads?: number;
+}
 
 let active: BackendInfo | null = null;
 
 /**
  * Activates a backend and returns what was chosen. With a preference, only
  * that backend is tried and failure throws; without, the first one that loads
- * wins. Calling it again returns the active backend without re-initialising.
+ * wins. Calling it again returns the active backend without re-initialising,
+ * unless another thread count is asked of it.
  */
-export async function initBackend(preference?: BackendName): Promise<BackendInfo> {
-  if (active && (preference === undefined || preference === active.name) && tf.getBackend() === active.tfBackend) {
+export async function initBackend(preference?: BackendName, options: BackendOptions = {}): Promise<BackendInfo> {
+  // A bad count is an error even where the engine it is for would not be chosen.
+  if (options.threads !== undefined) checkWasmThreads(options.threads);
+  const sameThreads = options.threads === undefined || active?.threads === undefined || options.threads === active.threads;
+  if (active && (preference === undefined || preference === active.name) && sameThreads && tf.getBackend() === active.tfBackend) {
     return active;
   }
   if (preference !== undefined) {
     if (!BACKEND_ORDER.includes(preference)) throw new Error(`unknown backend "${preference}" (expected ${BACKEND_ORDER.join(', ')})`);
-    active = await activate(preference);
+    active = await activate(preference, options);
     return active;
   }
   const failures: string[] = [];
   for (const name of BACKEND_ORDER) {
     try {
-      active = await activate(name);
+      active = await activate(name, options);
       return active;
     } catch (err) {
       failures.push((err as Error).message);
@@ -54,30 +59,17 @@ export function describeBackend(): string {
   return `${tf.getBackend() ?? 'none'} (not chosen by initBackend)`;
 }
 
-async function activate(name: BackendName): Promise<BackendInfo> {
+async function activate(name: BackendName, options: BackendOptions): Promise<BackendInfo> {
   switch (name) {
     case 'node':
       return activateNode();
+    case 'wasm-threaded':
+      return activateWasmThreaded(options.threads ?? defaultWasmThreads());
     case 'wasm':
       return activateWasm();
     case 'cpu':
       return activateCpu();
   }
-}
-
-function unavailable(name: BackendName, reason: string): Error {
-  return new Error(`backend "${name}" is not available: ${reason}`);
-}
-
-async function setBackend(name: BackendName, tfBackend: string): Promise<void> {
-  let ok: boolean;
-  try {
-    ok = await tf.setBackend(tfBackend);
-  } catch (err) {
-    throw unavailable(name, `initialisation failed: ${(err as Error).message}`);
-  }
-  if (!ok) throw unavailable(name, 'initialisation failed (see the tfjs warning above)');
-  await tf.ready();
 }
 
 async function activateNode(): Promise<BackendInfo> {
@@ -107,8 +99,8 @@ async function activateWasm(): Promise<BackendInfo> {
   }
   await setBackend('wasm', 'wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const threads: number = require('@tensorflow/tfjs-backend-wasm').getThreadsCount();
+  // The instance's own count: the package-wide getThreadsCount() tells of the last WASM backend built.
+  const threads = (tf.backend() as unknown as BackendWasm).wasm.tfjs.getThreadsCount();
   const detail = `tfjs-backend-wasm ${tf.version_core}, SIMD ${simd ? 'on' : 'off'}, ` +
     `${threads} thread${threads === 1 ? '' : 's'}, ${WASM_TRAINING_KERNELS.length} training kernels added`;
   return { name: 'wasm', tfBackend: 'wasm', detail };

@@ -1,9 +1,9 @@
 /** The plain-data shapes a training run reads and writes (config.json, metrics.jsonl, summary.json). */
+import type { BackendName } from '../backend/select';
 import type { ClassMetrics } from '../eval/metrics';
 
 export type ScheduleName = 'constant' | 'step' | 'cosine' | 'onecycle';
 export type OptimizerName = 'adam' | 'adamw' | 'sgd';
-export type BackendName = 'node' | 'wasm' | 'cpu';
 
 export interface TrainConfig {
   model: string;
