@@ -6,7 +6,7 @@
  * cannot load. Here the module is instantiated with real file paths instead, from a clean `npm ci`
  * with nothing inside node_modules edited. What it takes, each a fact of this build:
  * - The worker script exists only as a string (wasm-out/*.worker.js exports it): it is written to a
- *   real file once per content (workerScript).
+ *   real file once per content (threadedWorkerScript).
  * - The C++ side caps the pool at min(8, logical cores / 2), the halving meant for hyper-threads; the
  *   module's logical-cores import is answered with 2 × the requested threads so the request stands.
  * - Emscripten preloads 8 workers and pthread_create takes a preloaded one; one it must create on the
@@ -52,7 +52,7 @@ export function defaultWasmThreads(): number {
  * package versions never share a file; checked before use, since anyone can write there; written
  * atomically, since parallel processes (tests, tuning workers) may race to create it.
  */
-function workerScript(): string {
+export function threadedWorkerScript(): string {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { wasmWorkerContents } = require(join(WASM_OUT_DIR, `${BUILD}.worker.js`)) as { wasmWorkerContents: string };
   // The string is a template literal whose escaped newlines arrived as real ones inside JS string
@@ -66,7 +66,7 @@ function workerScript(): string {
 
 /** Instantiates the threaded-SIMD module with a pool of `threads` and returns a BackendWasm over it. */
 async function createThreadedBackend(threads: number) {
-  const worker = workerScript();
+  const worker = threadedWorkerScript();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const factory = require(MAIN_SCRIPT) as (config: object) => Promise<WasmModule>;
   const module = await new Promise<WasmModule>((resolve, reject) => {
