@@ -3,7 +3,7 @@
  * One process per (engine, model) because tfjs holds one backend per process and a WASM heap never shrinks,
  * so the peak RSS would otherwise carry over from the previous model.
  */
-import { BackendName, initBackend } from '../lib/backend/select';
+import { BACKEND_ORDER, initBackend } from '../lib/backend/select';
 import '../lib/models';
 import { choiceOption, intOption, numberOption, parseCli } from '../lib/cli/cli';
 import { measureTfjsModel } from './tfjs-workload';
@@ -25,7 +25,7 @@ async function main(): Promise<ChildReport> {
     seed: { type: 'string' },
     'max-step-seconds': { type: 'string' },
   });
-  const engine = choiceOption('engine', values.engine, ['onednn', 'wasm', 'cpu', 'node'] as const satisfies readonly BackendName[]);
+  const engine = choiceOption('engine', values.engine, BACKEND_ORDER);
   if (!engine || !values.model) throw new Error('--engine and --model are required');
   let backend;
   try {

@@ -117,6 +117,7 @@ const loads = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
 
 export function renderReport(report: BenchmarkReport, profileTop = 5): string {
   const { settings: s, machine: m } = report;
+  const engineWidth = Math.max(0, ...Object.keys(report.engines).map((e) => e.length)) + 2;
   const [fast, cpu] = [protocolFor('wasm', s.steps), protocolFor('cpu', s.steps)];
   const sections = [
     [
@@ -125,7 +126,7 @@ export function renderReport(report: BenchmarkReport, profileTop = 5): string {
       `machine: ${m.cpus} × ${m.cpuModel}, ${(m.totalMemMB / 1024).toFixed(1)} GB, Node ${m.node}, tfjs ${m.tfjs}`,
       `load average (1/5/15 min): ${loads(m.loadAverage.start)} at start, ${loads(m.loadAverage.end)} at end`,
     ].join('\n'),
-    'engines:\n' + indent(Object.entries(report.engines).map(([engine, detail]) => `${engine.padEnd(6)}${detail}`).join('\n')),
+    'engines:\n' + indent(Object.entries(report.engines).map(([engine, detail]) => `${engine.padEnd(engineWidth)}${detail}`).join('\n')),
     throughputTable(report),
   ];
   const ratios = ratioTable(report);

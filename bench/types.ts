@@ -1,10 +1,10 @@
 /** What the benchmark measures and records: shared by the engine children, the orchestration and the report. */
 
-export type TfjsEngine = 'onednn' | 'wasm' | 'cpu' | 'node';
+export type TfjsEngine = 'onednn' | 'wasm-threaded' | 'wasm' | 'cpu' | 'node';
 export type Engine = TfjsEngine | 'torch';
 
-/** Per model, in this order: the fastest engine and PyTorch back to back so their ratio sees the same machine load. */
-export const ENGINES: readonly Engine[] = ['onednn', 'torch', 'wasm', 'cpu', 'node'];
+/** Per model, in this order: the engines side by side, PyTorch among the fastest so their ratios see the same machine load. */
+export const ENGINES: readonly Engine[] = ['onednn', 'torch', 'wasm-threaded', 'wasm', 'cpu', 'node'];
 
 export interface KernelTime {
   name: string;

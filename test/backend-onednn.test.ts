@@ -22,7 +22,7 @@ import {
 const found = loadAddon();
 const available = 'addon' in found;
 
-test('without the addon, the best engine is plain WASM and asking for onednn names the reason', () => {
+test('without the addon, the best engine is a WASM one and asking for onednn names the reason', () => {
   const script = `
     const { initBackend } = require('./lib/backend/select');
     (async () => {
@@ -35,7 +35,7 @@ test('without the addon, the best engine is plain WASM and asking for onednn nam
     { cwd: PROJECT_ROOT, encoding: 'utf8', env: { ...process.env, [HIDE_ADDON_ENV]: '1' } });
   assert.is(child.status, 0, child.stderr);
   const out = JSON.parse(child.stdout.trim().split('\n').pop()!);
-  assert.ok(['node', 'wasm'].includes(out.best), `picked ${out.best}`);
+  assert.ok(['node', 'wasm-threaded'].includes(out.best), `picked ${out.best}`);
   assert.match(out.refused, `backend "onednn" is not available: hidden by ${HIDE_ADDON_ENV}`);
 });
 

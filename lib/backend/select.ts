@@ -1,56 +1,48 @@
 /**
- * Picks the tfjs backend: onednn (the WASM backend with oneDNN's kernels, where the addon is built)
- * -> tfjs-node (native TensorFlow, optional dependency) -> wasm (XNNPACK, plus our training kernels)
- * -> cpu (pure JS, slow). An explicit preference that cannot load is an error, never a silent fallback.
+ * Picks the tfjs backend, fastest first as `npm run bench` ranks them (docs/performance.md):
+ * onednn (the WASM backend with oneDNN's kernels, where the addon is built: lib/backend/onednn)
+ * -> tfjs-node (native TensorFlow, optional dependency; it cannot install here to be measured, and runs
+ *    the same class of native kernels without our fused training kernels)
+ * -> wasm-threaded (XNNPACK on a pool of threads, see wasm-threaded.ts)
+ * -> wasm (XNNPACK on one thread) -> cpu (pure JS, slow). Every WASM-based engine gets our training
+ * kernels. An explicit preference that cannot load is an error, never a silent fallback.
  */
-import { cpus } from 'os';
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { BackendInfo, BackendName, setBackend, unavailable } from './activate';
 import { ONEDNN_BACKEND, ONEDNN_KERNELS, registerOnednn } from './onednn';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-kernels';
+import { activateWasmThreaded, checkWasmThreads, defaultWasmThreads } from './wasm-threaded';
 
-export type BackendName = 'onednn' | 'node' | 'wasm' | 'cpu';
+export type { BackendInfo, BackendName } from './activate';
+
+/** Tried in this order when no preference is given. */
+export const BACKEND_ORDER: readonly BackendName[] = ['onednn', 'node', 'wasm-threaded', 'wasm', 'cpu'];
 
 export interface BackendOptions {
-  /** Threads for the engines that use several (default: every core). */
+  /** Threads of the multi-threaded engines (onednn, wasm-threaded); default: every core, at most 8 (defaultWasmThreads). */
   threads?: number;
 }
 
-export interface BackendInfo {
-  /** Our name for it. */
-  name: BackendName;
-  /** The tfjs backend name (tf.getBackend()). */
-  tfBackend: string;
-  /** Human-readable details (version, SIMD/threads, ...). */
-  detail: string;
-  /** Threads its kernels run on. */
-  threads: number;
-}
-
-/**
- * Tried in this order when no preference is given: the fastest first, as `npm run bench` ranks them
- * (docs/performance.md). tfjs-node cannot install here to be measured; it comes after oneDNN, which runs
- * the same class of native kernels with our fused training kernels around them.
- */
-export const BACKEND_ORDER: readonly BackendName[] = ['onednn', 'node', 'wasm', 'cpu'];
-
-/** The default thread count: every core (the tuner divides them among its workers). */
-export function defaultThreads(): number {
-  return Math.max(1, cpus().length);
-}
+/** The thread count an engine gets when none is asked for. */
+export const defaultThreads = defaultWasmThreads;
 
 let active: BackendInfo | null = null;
 
 /**
  * Activates a backend and returns what was chosen. With a preference, only
  * that backend is tried and failure throws; without, the first one that loads
- * wins. Calling it again returns the active backend without re-initialising.
+ * wins. Calling it again returns the active backend without re-initialising,
+ * unless another thread count is asked of it.
  */
 export async function initBackend(preference?: BackendName, options: BackendOptions = {}): Promise<BackendInfo> {
-  const threads = options.threads ?? defaultThreads();
-  if (active && (preference === undefined || preference === active.name) && tf.getBackend() === active.tfBackend &&
-      (options.threads === undefined || threads === active.threads)) {
+  // A bad count is an error even where the engine it is for would not be chosen.
+  if (options.threads !== undefined) checkWasmThreads(options.threads);
+  const sameThreads = options.threads === undefined || options.threads === active?.threads;
+  if (active && (preference === undefined || preference === active.name) && sameThreads && tf.getBackend() === active.tfBackend) {
     return active;
   }
+  const threads = options.threads ?? defaultThreads();
   if (preference !== undefined) {
     if (!BACKEND_ORDER.includes(preference)) throw new Error(`unknown backend "${preference}" (expected ${BACKEND_ORDER.join(', ')})`);
     active = await activate(preference, threads);
@@ -65,7 +57,7 @@ export async function initBackend(preference?: BackendName, options: BackendOpti
       failures.push((err as Error).message);
     }
   }
-  throw new Error(`no tfjs backend could be initialised:\n  ${failures.join('\n  ')}`);
+  throw new Error(`no tfjs backend could be initialised: ${failures.join('; ')}`);
 }
 
 /** The backend chosen by initBackend, or a description of whatever tfjs is using. */
@@ -80,6 +72,8 @@ async function activate(name: BackendName, threads: number): Promise<BackendInfo
       return activateOnednn(threads);
     case 'node':
       return activateNode();
+    case 'wasm-threaded':
+      return activateWasmThreaded(threads);
     case 'wasm':
       return activateWasm();
     case 'cpu':
@@ -87,19 +81,17 @@ async function activate(name: BackendName, threads: number): Promise<BackendInfo
   }
 }
 
-function unavailable(name: BackendName, reason: string): Error {
-  return new Error(`backend "${name}" is not available: ${reason}`);
-}
-
-async function setBackend(name: BackendName, tfBackend: string): Promise<void> {
-  let ok: boolean;
+async function activateOnednn(threads: number): Promise<BackendInfo> {
+  let info;
   try {
-    ok = await tf.setBackend(tfBackend);
+    info = registerOnednn(threads);
   } catch (err) {
-    throw unavailable(name, `initialisation failed: ${(err as Error).message}`);
+    throw unavailable('onednn', (err as Error).message);
   }
-  if (!ok) throw unavailable(name, 'initialisation failed (see the tfjs warning above)');
-  await tf.ready();
+  await setBackend('onednn', ONEDNN_BACKEND);
+  const detail = `oneDNN ${info.version} (${info.isa}) under tfjs-backend-wasm ${tf.version_core}, ` +
+    `${info.threads} thread${info.threads === 1 ? '' : 's'}, ${ONEDNN_KERNELS.length} kernels replaced`;
+  return { name: 'onednn', tfBackend: ONEDNN_BACKEND, detail, threads: info.threads };
 }
 
 async function activateNode(): Promise<BackendInfo> {
@@ -122,19 +114,6 @@ async function activateNode(): Promise<BackendInfo> {
   return { name: 'node', tfBackend: 'tensorflow', detail: `tfjs-node ${version}, native TensorFlow`, threads: defaultThreads() };
 }
 
-async function activateOnednn(threads: number): Promise<BackendInfo> {
-  let info;
-  try {
-    info = registerOnednn(threads);
-  } catch (err) {
-    throw unavailable('onednn', (err as Error).message);
-  }
-  await setBackend('onednn', ONEDNN_BACKEND);
-  const detail = `oneDNN ${info.version} (${info.isa}) under tfjs-backend-wasm ${tf.version_core}, ` +
-    `${info.threads} thread${info.threads === 1 ? '' : 's'}, ${ONEDNN_KERNELS.length} kernels replaced`;
-  return { name: 'onednn', tfBackend: ONEDNN_BACKEND, detail, threads: info.threads };
-}
-
 async function activateWasm(): Promise<BackendInfo> {
   try {
     registerWasmTrainingKernels();
@@ -143,8 +122,8 @@ async function activateWasm(): Promise<BackendInfo> {
   }
   await setBackend('wasm', 'wasm');
   const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const threads: number = require('@tensorflow/tfjs-backend-wasm').getThreadsCount();
+  // The instance's own count: the package-wide getThreadsCount() tells of the last WASM backend built.
+  const threads = (tf.backend() as unknown as BackendWasm).wasm.tfjs.getThreadsCount();
   const detail = `tfjs-backend-wasm ${tf.version_core}, SIMD ${simd ? 'on' : 'off'}, ` +
     `${threads} thread${threads === 1 ? '' : 's'}, ${WASM_TRAINING_KERNELS.length} training kernels added`;
   return { name: 'wasm', tfBackend: 'wasm', detail, threads };

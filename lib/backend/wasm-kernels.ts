@@ -624,6 +624,8 @@ const TRAINING_KERNELS: ReadonlyArray<[string, KernelFunc]> = [
   [tf.DepthwiseConv2dNativeBackpropFilter, onCpu(tf.DepthwiseConv2dNativeBackpropFilter)],
 ];
 
+for (const [, kernelFunc] of TRAINING_KERNELS) Object.defineProperty(kernelFunc, MARK, { value: true });
+
 /** Names of the kernels registered by registerWasmTrainingKernels. */
 export const WASM_TRAINING_KERNELS: readonly string[] = TRAINING_KERNELS.map(([name]) => name);
 
@@ -632,22 +634,26 @@ function isOurs(config: KernelConfig | undefined): boolean {
 }
 
 /**
- * Registers the training kernels for backend 'wasm' (replacing the shipped
- * ones of the same name). Idempotent. Works before or after the backend is
- * initialised; loads @tensorflow/tfjs-backend-wasm so its kernels exist.
+ * Registers the training kernels for backend `backendName` (default 'wasm'), replacing the shipped ones
+ * of the same name; for a variant of the WASM backend (wasm-variant.ts) a kernel it registered itself
+ * (a native override) is kept. Idempotent. Works before or after the backend is initialised; loads
+ * @tensorflow/tfjs-backend-wasm so its kernels exist.
  */
-export function registerWasmTrainingKernels(): void {
+export function registerWasmTrainingKernels(backendName = 'wasm'): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('@tensorflow/tfjs-backend-wasm');
+  // The shipped kernels are captured from 'wasm' before anything replaces them.
+  if (backendName !== 'wasm') registerWasmTrainingKernels('wasm');
   for (const [name, kernelFunc] of TRAINING_KERNELS) {
-    const existing = tf.getKernel(name, 'wasm');
+    const existing = tf.getKernel(name, backendName);
     if (isOurs(existing)) continue;
+    const shipped = backendName === 'wasm' ? existing : originals.get(name);
+    if (existing != null && existing.kernelFunc !== shipped?.kernelFunc) continue;
     if (existing != null) {
-      originals.set(name, existing);
-      tf.unregisterKernel(name, 'wasm');
+      if (backendName === 'wasm') originals.set(name, existing);
+      tf.unregisterKernel(name, backendName);
     }
-    Object.defineProperty(kernelFunc, MARK, { value: true });
     // Keep the shipped setupFunc: other shipped kernels may call its C++ binding.
-    tf.registerKernel({ kernelName: name, backendName: 'wasm', kernelFunc, setupFunc: existing?.setupFunc });
+    tf.registerKernel({ kernelName: name, backendName, kernelFunc, setupFunc: shipped?.setupFunc });
   }
 }

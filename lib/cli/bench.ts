@@ -5,6 +5,7 @@ import { jsonSummary, renderReport } from '../../bench/report';
 import { runBenchmark } from '../../bench/run';
 import { renderTimeToAccuracy, timeToAccuracy } from '../../bench/time-to-accuracy';
 import { ENGINES, Engine } from '../../bench/types';
+import { BACKEND_ORDER } from '../backend/select';
 import '../models';
 import { modelNames } from '../models/registry';
 import { writeJsonAtomic } from '../util/atomic';
@@ -16,14 +17,15 @@ const DEFAULTS = { batchSize: 128, steps: 10, seed: 42, maxStepSeconds: 30 };
 const USAGE = `
 Usage: npm run bench -- [options]
 
-Trains and runs every registered model on every engine (wasm, torch, cpu, node), each model and engine in
+Trains and runs every registered model on every engine (${ENGINES.join(', ')}), each model and engine in
 its own process, and reports training samples/s, inference images/s, peak RSS, the WASM/PyTorch ratio and
 the per-kernel time of one training step. Writes results/bench/<timestamp>.json. The torch engine runs
 bench/torch_reference.py with the first of ${PYTHON_CANDIDATES.join(', ')} that imports torch; without one the
 benchmark says so and runs the rest.
 
   --model NAME             only this model (${modelNames().join(', ')})
-  --backend B              only this engine: ${ENGINES.join(' | ')}
+  --backend B[,B...]       only these engines, in this order: ${ENGINES.join(' | ')}
+                           (wasm-threaded uses every core, up to 8 threads)
   --batch-size N           samples per training step and images per inference batch (default ${DEFAULTS.batchSize})
   --steps N                timed training steps and inference batches, median reported (default ${DEFAULTS.steps};
                            ${protocolFor('wasm', DEFAULTS.steps).warmup} warm-up first; the pure-JS cpu backend does ${protocolFor('cpu', DEFAULTS.steps).steps} after ${protocolFor('cpu', DEFAULTS.steps).warmup})
@@ -52,13 +54,16 @@ runCli('bench', USAGE, async () => {
     'time-to-accuracy': { type: 'string' },
   });
   const model = choiceOption('model', values.model, modelNames());
-  const backend = choiceOption('backend', values.backend, ENGINES);
+  const backends = values.backend?.split(',').map((b) => choiceOption('backend', b.trim(), ENGINES)!);
   const log = (line: string) => process.stderr.write(line + '\n');
 
   const target = numberOption('time-to-accuracy', values['time-to-accuracy'], { positive: true });
   if (target !== undefined) {
     if (target > 1) throw new UsageError(`--time-to-accuracy is a fraction of the test set (e.g. 0.99), got ${target}`);
-    if (backend === 'torch') throw new UsageError('--time-to-accuracy trains with tfjs: --backend must be wasm, cpu or node');
+    const backend = backends?.[0];
+    if (backend === 'torch' || (backends?.length ?? 0) > 1) {
+      throw new UsageError(`--time-to-accuracy trains with one tfjs engine: --backend must be one of ${BACKEND_ORDER.join(', ')}`);
+    }
     const result = await timeToAccuracy(target, { model, backend });
     const file = join(RESULTS_DIR, 'bench', `${stamp()}-time-to-accuracy.json`);
     writeJsonAtomic(file, result);
@@ -67,7 +72,7 @@ runCli('bench', USAGE, async () => {
     return;
   }
 
-  const engines: Engine[] = backend ? [backend] : [...ENGINES];
+  const engines: Engine[] = backends ? [...new Set(backends)] : [...ENGINES];
   const report = runBenchmark(
     {
       batchSize: intOption('batch-size', values['batch-size']) ?? DEFAULTS.batchSize,

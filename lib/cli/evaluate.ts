@@ -1,7 +1,7 @@
 /** npm run evaluate — reloads a run's saved model and recomputes its test metrics into evaluation.json. */
 import { existsSync, readFileSync } from 'fs';
 import { join, resolve } from 'path';
-import { initBackend } from '../backend/select';
+import { BACKEND_ORDER, initBackend } from '../backend/select';
 import '../models';
 import { evaluateRun } from '../eval/evaluate-run';
 import { writeJsonAtomic } from '../util/atomic';
@@ -13,7 +13,7 @@ Usage: npm run evaluate -- --run DIR [--data DIR] [--test-limit N] [--backend B]
   --run DIR         a run directory written by npm run train
   --data DIR        evaluate on another MNIST-format dataset directory
   --test-limit N    first N test images (default: as in the run's config)
-  --backend B       node | wasm | cpu
+  --backend B       ${BACKEND_ORDER.join(' | ')}
 
 Prints the test accuracy and loss next to those in summary.json and writes DIR/evaluation.json.
 `;
@@ -28,7 +28,7 @@ runCli('evaluate', USAGE, async () => {
   if (!values.run) throw new UsageError('--run DIR is required');
   const runDir = resolve(values.run);
   if (!existsSync(join(runDir, 'model', 'model.json'))) throw new Error(`${runDir}: no finished run here (model/model.json missing)`);
-  const backend = await initBackend(choiceOption('backend', values.backend, ['node', 'wasm', 'cpu'] as const));
+  const backend = await initBackend(choiceOption('backend', values.backend, BACKEND_ORDER));
   const { evaluation, testSamples } = await evaluateRun(runDir, {
     dataDir: values.data ? resolve(values.data) : undefined,
     testLimit: intOption('test-limit', values['test-limit']),

@@ -1,6 +1,6 @@
 /** npm run plots -- --run DIR — re-renders every figure of a finished run into DIR/plots/. */
 import { relative, resolve } from 'path';
-import { initBackend } from '../backend/select';
+import { BACKEND_ORDER, initBackend } from '../backend/select';
 import '../models';
 import { EXPORT_FORMATS, ExportFormat } from '../plot/export';
 import { plotRun } from '../report/plot-run';
@@ -11,7 +11,7 @@ Usage: npm run plots -- --run DIR [--formats png,svg,html] [--backend B]
 
   --run DIR        a finished run directory (config.json, metrics.jsonl, summary.json, model/)
   --formats LIST   comma-separated subset of png, svg, html (default: all three)
-  --backend B      node | wasm | cpu, for re-evaluating the saved model
+  --backend B      ${BACKEND_ORDER.join(' | ')}, for re-evaluating the saved model
 
 Writes DIR/plots/: training-curves, confusion-matrix, confusion-matrix-normalised, per-class,
 misclassified (the saved model's most confident mistakes on the run's test images), saliency,
@@ -28,7 +28,7 @@ runCli('plots', USAGE, async () => {
   });
   if (!values.run) throw new UsageError('--run DIR is required');
   const formats = (values.formats ?? EXPORT_FORMATS.join(',')).split(',').map((f) => choiceOption('formats', f.trim(), EXPORT_FORMATS) as ExportFormat);
-  await initBackend(choiceOption('backend', values.backend, ['node', 'wasm', 'cpu'] as const));
+  await initBackend(choiceOption('backend', values.backend, BACKEND_ORDER));
   const files = await plotRun(resolve(values.run), formats);
   process.stdout.write(files.map((f) => relative(process.cwd(), f)).join('\n') + '\n');
 });

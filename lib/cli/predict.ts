@@ -2,7 +2,7 @@
 import type * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'fs';
 import { join, resolve } from 'path';
-import { initBackend } from '../backend/select';
+import { BACKEND_ORDER, initBackend } from '../backend/select';
 import { argmaxRows, predictProbabilities } from '../eval/evaluate';
 import { NUM_CLASSES } from '../eval/metrics';
 // The models index also registers the ViT's custom layers, which loading a saved ViT needs.
@@ -18,7 +18,7 @@ Usage: npm run predict -- --run DIR [options] IMAGE...
   --top K        also list the K most probable digits
   --pretty       one human-readable line per image instead of JSON
   --raw          the images are already MNIST-style (28×28, white digit on black): no preprocessing
-  --backend B    node | wasm | cpu
+  --backend B    ${BACKEND_ORDER.join(' | ')}
 
 Each IMAGE (PNG or JPEG) is turned into an MNIST-style input: greyscale, inverted if dark on light,
 denoised, cropped to the digit, fitted into 20×20 and centred by centre of mass in 28×28.
@@ -94,7 +94,7 @@ runCli('predict', USAGE, async () => {
   if (!files.length) throw new UsageError('give at least one IMAGE file');
   const top = intOption('top', values.top);
   if (top !== undefined && top > NUM_CLASSES) throw new UsageError(`--top must be at most ${NUM_CLASSES}, got ${top}`);
-  const backend = choiceOption('backend', values.backend, ['node', 'wasm', 'cpu'] as const);
+  const backend = choiceOption('backend', values.backend, BACKEND_ORDER);
   const modelDir = modelDirOf(resolve(values.run));
   await initBackend(backend);
   const model = await loadDigitModel(modelDir);

@@ -1,5 +1,6 @@
 /** npm run train — trains one model and leaves a complete run directory. */
 import { resolve } from 'path';
+import { BACKEND_ORDER } from '../backend/select';
 import '../models';
 import { getModelSpec, ModelOptions, modelNames } from '../models/registry';
 import { resolveConfig } from '../train/config';
@@ -28,7 +29,7 @@ Usage: npm run train -- --model NAME [options]
   --train-limit N       use only N training images (quick runs)
   --test-limit N        evaluate on the first N test images
   --data DIR            directory with the four MNIST-format IDX files (raw or .gz)
-  --backend B           node | wasm | cpu (default: best available)
+  --backend B           ${BACKEND_ORDER.join(' | ')} (default: the first that loads, in this order)
   --run-dir DIR         where the run goes (default results/runs/<timestamp>-<model>)
   --resume              continue the run in --run-dir from its last complete epoch
 `;
@@ -98,7 +99,7 @@ runCli('train', USAGE, async () => {
     trainLimit: intOption('train-limit', values['train-limit']),
     testLimit: intOption('test-limit', values['test-limit']),
     dataDir: values.data ? resolve(values.data) : undefined,
-    backend: choiceOption('backend', values.backend, ['node', 'wasm', 'cpu'] as const),
+    backend: choiceOption('backend', values.backend, BACKEND_ORDER),
     modelOptions: modelOptions(values['model-option']),
   };
   let config: TrainConfig;

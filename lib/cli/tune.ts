@@ -1,5 +1,6 @@
 /** npm run tune — a hyperparameter sweep over a search space, one run directory per trial. */
 import { resolve } from 'path';
+import { BACKEND_ORDER } from '../backend/select';
 import { defaultWorkers } from '../tune/pool';
 import { loadSpace } from '../tune/space';
 import { readDefinition } from '../tune/store';
@@ -23,7 +24,7 @@ Usage: npm run tune -- --space FILE [options]
   --seed N              seeds the sampler and every trial's training (default 42)
   --train-limit N       use only N training images per trial
   --data DIR            directory with the four MNIST-format IDX files
-  --backend B           node | wasm | cpu (default: best available)
+  --backend B           ${BACKEND_ORDER.join(' | ')} (default: the first that loads, in this order)
   --sweep-dir DIR       where the sweep goes (default results/sweeps/<timestamp>-<model>-<sampler>)
   --workers N           parallel trials, one worker thread each (default: ${defaultWorkers()}, the number of cores)
   --resume              continue the sweep in --sweep-dir; finished trials are kept, unfinished ones resume
@@ -107,7 +108,7 @@ runCli('tune', USAGE, async () => {
     seed: intOption('seed', values.seed, { min: 0 }),
     'train-limit': intOption('train-limit', values['train-limit']),
     data: values.data ? resolve(values.data) : undefined,
-    backend: choiceOption('backend', values.backend, ['node', 'wasm', 'cpu'] as const),
+    backend: choiceOption('backend', values.backend, BACKEND_ORDER),
   };
   const started = Date.now();
   const onStart = (verb: string) => (definition: SweepDefinition, dir: string) => {

@@ -1,11 +1,11 @@
 /** Resolves a training configuration: base defaults ← the model's recipe ← explicit overrides, then validates it. */
+import { BACKEND_ORDER } from '../backend/select';
 import { checkModelOptions, getModelSpec } from '../models/registry';
 import { BASE_CONFIG, RECIPES } from './recipes';
 import type { TrainConfig } from './types';
 
 const SCHEDULES = ['constant', 'step', 'cosine', 'onecycle'];
 const OPTIMIZERS = ['adam', 'adamw', 'sgd'];
-const BACKENDS = ['node', 'wasm', 'cpu'];
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -35,7 +35,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.lr > 0) || !isFinite(c.lr)) throw new ConfigError(`lr must be a positive number, got ${c.lr}`);
   if (!SCHEDULES.includes(c.schedule)) throw new ConfigError(`schedule must be one of ${SCHEDULES.join(', ')}, got ${c.schedule}`);
   if (!OPTIMIZERS.includes(c.optimizer)) throw new ConfigError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${c.optimizer}`);
-  if (c.backend !== undefined && !BACKENDS.includes(c.backend)) throw new ConfigError(`backend must be one of ${BACKENDS.join(', ')}, got ${c.backend}`);
+  if (c.backend !== undefined && !BACKEND_ORDER.includes(c.backend)) throw new ConfigError(`backend must be one of ${BACKEND_ORDER.join(', ')}, got ${c.backend}`);
   inRange('weightDecay', c.weightDecay, 0, 1);
   inRange('labelSmoothing', c.labelSmoothing, 0, 1);
   inRange('valFraction', c.valFraction, 0, 0.5);

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import { loadMnist, MnistData } from '../data/mnist';
 import { validateConfig } from '../train/config';
-import type { BackendName } from '../train/types';
+import type { BackendName } from '../backend/select';
 import { RESULTS_DIR } from '../util/paths';
 import type { JobOutcome } from './job';
 import { dueJobs, jobKey, JobRef, jobStart, makePlan, PlanOptions, totalJobs } from './plan';

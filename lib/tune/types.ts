@@ -1,5 +1,6 @@
 /** The plain-data shapes of a sweep: search spaces, the plan (sweep.json) and one row of trials.jsonl. */
-import type { BackendName, TrainConfig } from '../train/types';
+import type { BackendName } from '../backend/select';
+import type { TrainConfig } from '../train/types';
 
 export type ParamValue = number | string | boolean;
 export type ParamValues = Record<string, ParamValue>;

@@ -1,10 +1,12 @@
 /** Atomic file writes: write a temp file beside the target, then rename, so a killed run never leaves half a file. */
 import { mkdirSync, renameSync, rmSync, writeFileSync } from 'fs';
 import { dirname } from 'path';
+import { threadId } from 'worker_threads';
 
 export function writeFileAtomic(file: string, contents: string | Uint8Array): void {
   mkdirSync(dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
+  // Worker threads share the pid: without the thread id, two writing one file would share the temp file.
+  const tmp = `${file}.${process.pid}.${threadId}.tmp`;
   try {
     writeFileSync(tmp, contents);
     renameSync(tmp, file);

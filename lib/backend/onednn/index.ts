@@ -6,6 +6,8 @@
  * handle runs the WASM kernel.
  */
 import * as tf from '@tensorflow/tfjs';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { registerWasmTrainingKernels } from '../wasm-kernels';
 import { registerWasmVariant } from '../wasm-variant';
 import { loadAddon, type OnednnInfo } from './addon';
 import { withFallback, type OnednnKernel } from './call';
@@ -24,7 +26,7 @@ const KERNELS = new Map<string, OnednnKernel>([...CONV_KERNELS, ...MATMUL_KERNEL
 export const ONEDNN_KERNELS: readonly string[] = [...KERNELS.keys()];
 
 /**
- * Registers the 'onednn' backend (once) and sets the addon's thread count. Throws with the reason when
+ * Registers the 'onednn' backend (once) and sets the addon's thread count (OpenMP's, for this JS thread). Throws with the reason when
  * the addon is absent, so the caller can fall back.
  */
 export function registerOnednn(threads: number): OnednnInfo {
@@ -32,13 +34,18 @@ export function registerOnednn(threads: number): OnednnInfo {
   if ('reason' in found) throw new Error(found.reason);
   const { addon } = found;
   const info = addon.init(threads);
-  registerWasmVariant(ONEDNN_BACKEND, (config) => {
-    const kernel = KERNELS.get(config.kernelName);
-    return kernel ? withFallback(kernel, config, addon) : config.kernelFunc;
-  });
-  for (const config of fusedKernels(ONEDNN_BACKEND, addon)) {
-    if (tf.getKernel(config.kernelName, ONEDNN_BACKEND) == null) tf.registerKernel(config);
+  if (tf.findBackendFactory(ONEDNN_BACKEND) != null) return info;
+  // Our kernels first, each falling back to the 'wasm' one (training kernels included) for the calls it
+  // does not handle; registerWasmVariant then fills in every other kernel from 'wasm'.
+  registerWasmTrainingKernels();
+  for (const [name, kernel] of KERNELS) {
+    const fallback = tf.getKernel(name, 'wasm');
+    if (fallback == null) throw new Error(`the WASM backend has no ${name} kernel to fall back to`);
+    tf.registerKernel({ ...fallback, backendName: ONEDNN_BACKEND, kernelFunc: withFallback(kernel, fallback, addon) });
   }
+  for (const config of fusedKernels(ONEDNN_BACKEND, addon)) tf.registerKernel(config);
   registerFusedReluGradient();
+  const wasmFactory = tf.findBackendFactory('wasm') as () => Promise<BackendWasm>;
+  registerWasmVariant(ONEDNN_BACKEND, wasmFactory);
   return info;
 }
