@@ -18,8 +18,8 @@ misclassified (the saved model's most confident mistakes on the run's test image
 rendered in one headless Chromium; HTML needs none.
 `;
 
-runCli('plots', USAGE, async () => {
-  const { values } = parseCli(process.argv.slice(2), {
+runCli('plots', USAGE, async (argv) => {
+  const { values } = parseCli(argv, {
     run: { type: 'string' },
     formats: { type: 'string' },
     backend: { type: 'string' },

@@ -78,9 +78,9 @@ function formatPretty(p: Prediction): string {
   return `${p.file}: ${p.digit} (${pct(p.confidence)})${top}`;
 }
 
-runCli('predict', USAGE, async () => {
+runCli('predict', USAGE, async (argv) => {
   const { values, positionals: files } = parseCli(
-    process.argv.slice(2),
+    argv,
     {
       run: { type: 'string' },
       top: { type: 'string' },

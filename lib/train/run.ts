@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { execSync } from 'child_process';
-import { existsSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'fs';
 import { join } from 'path';
 import { initBackend } from '../backend/select';
 import { batchesOf, epochOrder, firstIndices, makeBatch, trainValSplit } from '../data/dataset';
@@ -14,10 +14,12 @@ import { createRng, deriveSeed, seedMathRandom } from '../data/random';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
 import { buildModel, countParams } from '../models/registry';
 import { saveModel } from '../models/io';
-import { writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
+import { removeTemporaries, writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
+import { FileError, readJsonFile } from '../util/files';
+import { lockDirectory } from '../util/lock';
 import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
 import { progressBar } from '../util/progress';
-import { findCheckpoint, loadCheckpoint, saveCheckpoint, CheckpointState } from './checkpoint';
+import { CHECKPOINT_DIR, findCheckpoint, loadCheckpoint, saveCheckpoint, CheckpointState } from './checkpoint';
 import { validateConfig } from './config';
 import { createOptimizer, setLearningRate } from './optimizer';
 import { learningRateAt } from './schedule';
@@ -65,17 +67,40 @@ function projectVersions() {
 export function readRunConfig(runDir: string): TrainConfig {
   const file = join(runDir, 'config.json');
   if (!existsSync(file)) throw new Error(`${runDir}: not a run directory (no config.json)`);
-  return JSON.parse(readFileSync(file, 'utf8')).config as TrainConfig;
+  const config = readJsonFile<{ config?: TrainConfig }>(file).config;
+  if (typeof config?.model !== 'string') throw new FileError(file, 'no "config" with a model: not written by npm run train');
+  return config;
 }
+
+/** Two processes training into one run directory would overwrite each other's files: the second refuses. */
+const LOCK_FILE = 'run.lock';
 
 export async function trainRun(config: TrainConfig, options: RunOptions = {}): Promise<RunResult> {
   validateConfig(config);
-  const log = (line: string) => options.verbose && process.stderr.write(line + '\n');
   const runDir = options.runDir ?? defaultRunDir(config.model);
-  const checkpointDir = options.resume ? findCheckpoint(runDir) : undefined;
   if (options.resume && !existsSync(join(runDir, 'config.json'))) throw new Error(`${runDir}: nothing to resume (no config.json)`);
+  const created = !existsSync(runDir);
+  mkdirSync(runDir, { recursive: true });
+  const release = lockDirectory(runDir, LOCK_FILE, 'a training');
+  try {
+    return await trainLocked(config, runDir, options);
+  } finally {
+    release();
+    // A run that failed before writing anything (bad data, say) leaves no empty directory behind.
+    if (created && readdirSync(runDir).length === 0) rmdirSync(runDir);
+  }
+}
+
+async function trainLocked(config: TrainConfig, runDir: string, options: RunOptions): Promise<RunResult> {
+  const log = (line: string) => options.verbose && process.stderr.write(line + '\n');
+  const checkpointDir = options.resume ? findCheckpoint(runDir) : undefined;
   if (!options.resume && existsSync(join(runDir, 'config.json'))) {
     throw new Error(`${runDir}: already holds a run; use --resume to continue it or choose another --run-dir`);
+  }
+  if (options.resume) {
+    // We hold the lock, so every temporary here was left by a killed process.
+    removeTemporaries(runDir);
+    rmSync(join(runDir, `${CHECKPOINT_DIR}.new`), { recursive: true, force: true });
   }
 
   // Data first: a bad dataset should fail before any backend work.
@@ -140,6 +165,13 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
       const result = trainStep(model, optimizer, images, labels, { ...config, lr });
       images.dispose();
       labels.dispose();
+      if (!isFinite(result.loss)) {
+        bar?.finish({});
+        throw new Error(
+          `training diverged: the loss became ${result.loss} in epoch ${epoch + 1} (lr ${lr.toPrecision(3)}); ` +
+            `try a lower --lr or a --clip-norm (the run in ${runDir} is not marked finished)`,
+        );
+      }
       lossSum += result.loss * batch.size;
       correct += result.correct;
       seen += batch.size;
