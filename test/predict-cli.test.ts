@@ -174,7 +174,8 @@ test('unreadable, empty, non-image and corrupt files get an error line each; the
   const direct = directPredictions(2).digits;
   assert.is(result.lines[0].digit, direct[0]);
   assert.is(result.lines[7].digit, direct[1]);
-  assert.equal(ownErrors(result.stderr), ['predict: 6 of 8 image(s) could not be predicted']);
+  assert.equal(ownErrors(result.stderr).length, 1);
+  assert.match(ownErrors(result.stderr)[0], /^predict: 6 of 8 image\(s\) could not be predicted: /);
 });
 
 test('--top K and --pretty', () => {

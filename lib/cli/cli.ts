@@ -81,15 +81,20 @@ export function runCli(name: string, usage: string, main: CommandMain): void {
   );
 }
 
+const registered = new Map<string, { name: string; main: CommandMain }>();
+
 /** A command's main function for running in this process (tests): requiring its file registers it. */
 export function commandMain(file: string): { name: string; main: CommandMain } {
-  let found: { name: string; main: CommandMain } | undefined;
-  registering = (name, main) => (found = { name, main });
-  try {
-    require(file);
-  } finally {
-    registering = undefined;
+  const path = require.resolve(file);
+  if (!registered.has(path)) {
+    registering = (name, main) => registered.set(path, { name, main });
+    try {
+      require(path);
+    } finally {
+      registering = undefined;
+    }
   }
-  if (!found) throw new Error(`${file}: did not register a command (already loaded?)`);
-  return found;
+  const command = registered.get(path);
+  if (!command) throw new Error(`${file}: did not register a command (loaded before commandMain?)`);
+  return command;
 }

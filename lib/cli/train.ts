@@ -1,7 +1,8 @@
 /** npm run train — trains one model and leaves a complete run directory. */
 import { resolve } from 'path';
 import '../models';
-import { ModelOptions, modelNames } from '../models/registry';
+import { loadMnist } from '../data/mnist';
+import { getModelSpec, ModelOptions, modelNames } from '../models/registry';
 import { resolveConfig } from '../train/config';
 import { readRunConfig, trainRun } from '../train/run';
 import type { TrainConfig } from '../train/types';
@@ -120,5 +121,12 @@ runCli('train', USAGE, async (argv) => {
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  await trainRun(config, { runDir, verbose: true });
+  // The model is built for the data's image size: options that cannot fit it (a ViT patch size) are bad arguments.
+  const data = await loadMnist(config.dataDir);
+  try {
+    getModelSpec(config.model).validate?.(config.modelOptions, { height: data.train.height, width: data.train.width });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  await trainRun(config, { runDir, data, verbose: true });
 });

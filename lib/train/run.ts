@@ -12,7 +12,7 @@ import { batchesOf, epochOrder, firstIndices, makeBatch, trainValSplit } from '.
 import { loadMnist, MnistData } from '../data/mnist';
 import { createRng, deriveSeed, seedMathRandom } from '../data/random';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
-import { buildModel, countParams } from '../models/registry';
+import { buildModel, countParams, describeSize, ImageSize, modelImageSize } from '../models/registry';
 import { saveModel } from '../models/io';
 import { removeTemporaries, writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
 import { FileError, readJsonFile } from '../util/files';
@@ -72,6 +72,14 @@ export function readRunConfig(runDir: string): TrainConfig {
   return config;
 }
 
+/** A saved model takes images of one size: data of another size is refused naming the data's directory. */
+export function checkImageSize(model: tf.LayersModel, image: ImageSize, dataDir: string): void {
+  const taken = modelImageSize(model);
+  if (taken.height !== image.height || taken.width !== image.width) {
+    throw new Error(`${dataDir}: its images are ${describeSize(image)}, the run's model takes ${describeSize(taken)}`);
+  }
+}
+
 /** Two processes training into one run directory would overwrite each other's files: the second refuses. */
 const LOCK_FILE = 'run.lock';
 
@@ -107,6 +115,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
   const data = options.data ?? (await loadMnist(config.dataDir));
   const backend = await initBackend(config.backend);
   log(`backend: ${backend.name} (${backend.detail})`);
+  const image: ImageSize = { height: data.train.height, width: data.train.width };
   const split = trainValSplit(data.train.count, config.valFraction, config.seed, config.trainLimit);
   const testIndices = firstIndices(data.test.count, config.testLimit);
   log(`data: ${data.source.kind} ${data.source.dir} — train ${split.train.length}, validation ${split.val.length}, test ${testIndices.length}`);
@@ -115,7 +124,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
     rmSync(join(runDir, 'metrics.jsonl'), { force: true });
     writeJsonAtomic(join(runDir, 'config.json'), {
       config,
-      data: { ...data.source, trainSamples: split.train.length, valSamples: split.val.length, testSamples: testIndices.length },
+      data: { ...data.source, image, trainSamples: split.train.length, valSamples: split.val.length, testSamples: testIndices.length },
       backend,
       versions: projectVersions(),
       createdAt: new Date().toISOString(),
@@ -127,10 +136,11 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
   let state: CheckpointState = { epochsDone: 0, metrics: [], trainSeconds: 0, trainedSamples: 0 };
   if (checkpointDir) {
     ({ model, state } = await loadCheckpoint(checkpointDir, optimizer));
+    checkImageSize(model, image, data.source.dir);
     log(`resuming ${runDir} after epoch ${state.epochsDone}`);
   } else {
     seedMathRandom(deriveSeed(config.seed, 'init'));
-    model = buildModel(config.model, config.modelOptions);
+    model = buildModel(config.model, config.modelOptions, image);
   }
   const params = countParams(model);
   log(`model: ${config.model}, ${params.toLocaleString('en-US')} parameters`);
