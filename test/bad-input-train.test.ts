@@ -34,7 +34,7 @@ function damagedData(name: string, damage: (dir: string) => void, says: RegExp, 
 }
 
 /** A copy of a finished run with one thing done to it, then --resume; checkpoint files are read after the backend and data are logged. */
-function damagedRun(name: string, damage: (run: string) => void, says: RegExp, extra: string[] = [], code: 1 | 2 = 1): BadCase {
+function damagedResume(name: string, damage: (run: string) => void, says: RegExp, extra: string[] = [], code: 1 | 2 = 1): BadCase {
   const logs = /checkpoint/.test(name);
   let run = '';
   return {
@@ -123,15 +123,15 @@ const cases: BadCase[] = [
     writeFileSync(join(d, IDX_FILES.testImages), encodeIdx([60, 8, 8], new Uint8Array(60 * 64)));
   }, /the CNNs need images of at least 12×12 pixels, got 8×8/, [], 2),
 
-  damagedRun('a corrupt config.json is named', (r) => writeFileSync(join(r, 'config.json'), '{"config": {"model": "cnn-sm'), /config\.json: corrupt or truncated JSON/),
-  damagedRun('an empty config.json is named', (r) => writeFileSync(join(r, 'config.json'), ''), /config\.json: empty JSON/),
-  damagedRun('a config.json of another program is named', (r) => writeFileSync(join(r, 'config.json'), '{}'), /config\.json: no "config" with a model/),
-  damagedRun('a corrupt checkpoint/state.json is named', (r) => writeFileSync(join(r, 'checkpoint', 'state.json'), '{"epochsDone": 1, "metr'), /checkpoint\/state\.json: corrupt or truncated JSON/),
-  damagedRun('a truncated checkpoint/optimizer.bin is named', (r) => truncateSync(join(r, 'checkpoint', 'optimizer.bin'), 100), /checkpoint\/optimizer\.bin: truncated: optimizer\.json describes \d+ bytes, the file has 100/),
-  damagedRun('a corrupt checkpoint/optimizer.json is named', (r) => writeFileSync(join(r, 'checkpoint', 'optimizer.json'), '[{"name"'), /checkpoint\/optimizer\.json: corrupt or truncated JSON/),
-  damagedRun('a truncated checkpoint/weights.bin is named', (r) => truncateSync(join(r, 'checkpoint', 'weights.bin'), 64), /checkpoint\/weights\.bin: truncated: model\.json lists \d+ bytes of weights, found 64/),
-  damagedRun('a missing checkpoint/weights.bin is named', (r) => rmSync(join(r, 'checkpoint', 'weights.bin')), /checkpoint\/weights\.bin: cannot read: no such file or directory \(ENOENT\)/),
-  damagedRun(
+  damagedResume('a corrupt config.json is named', (r) => writeFileSync(join(r, 'config.json'), '{"config": {"model": "cnn-sm'), /config\.json: corrupt or truncated JSON/),
+  damagedResume('an empty config.json is named', (r) => writeFileSync(join(r, 'config.json'), ''), /config\.json: empty JSON/),
+  damagedResume('a config.json of another program is named', (r) => writeFileSync(join(r, 'config.json'), '{}'), /config\.json: no "config" with a model/),
+  damagedResume('a corrupt checkpoint/state.json is named', (r) => writeFileSync(join(r, 'checkpoint', 'state.json'), '{"epochsDone": 1, "metr'), /checkpoint\/state\.json: corrupt or truncated JSON/),
+  damagedResume('a truncated checkpoint/optimizer.bin is named', (r) => truncateSync(join(r, 'checkpoint', 'optimizer.bin'), 100), /checkpoint\/optimizer\.bin: truncated: optimizer\.json describes \d+ bytes, the file has 100/),
+  damagedResume('a corrupt checkpoint/optimizer.json is named', (r) => writeFileSync(join(r, 'checkpoint', 'optimizer.json'), '[{"name"'), /checkpoint\/optimizer\.json: corrupt or truncated JSON/),
+  damagedResume('a truncated checkpoint/weights.bin is named', (r) => truncateSync(join(r, 'checkpoint', 'weights.bin'), 64), /checkpoint\/weights\.bin: truncated: model\.json lists \d+ bytes of weights, found 64/),
+  damagedResume('a missing checkpoint/weights.bin is named', (r) => rmSync(join(r, 'checkpoint', 'weights.bin')), /checkpoint\/weights\.bin: cannot read: no such file or directory \(ENOENT\)/),
+  damagedResume(
     'an unknown layer class in checkpoint/model.json is named',
     (r) => {
       const file = join(r, 'checkpoint', 'model.json');
@@ -139,15 +139,15 @@ const cases: BadCase[] = [
     },
     /checkpoint\/model\.json: cannot rebuild the model \(Unknown layer: Bogus\)$/,
   ),
-  damagedRun('a checkpoint/model.json without weightsManifest is named', (r) => {
+  damagedResume('a checkpoint/model.json without weightsManifest is named', (r) => {
     const file = join(r, 'checkpoint', 'model.json');
     const json = JSON.parse(readFileSync(file, 'utf8'));
     delete json.weightsManifest;
     writeFileSync(file, JSON.stringify(json));
   }, /checkpoint\/model\.json: no weightsManifest/),
-  damagedRun('--resume --epochs 5 --lr 0.1 refuses the changed options', () => undefined, /--epochs 5 differs from the run being resumed \(1\); drop it to resume/, ['--epochs', '5', '--lr', '0.1'], 2),
-  damagedRun('--resume with another --model is refused', () => undefined, /--model "lenet5" differs from the run being resumed \("cnn-small"\)/, ['--model', 'lenet5'], 2),
-  damagedRun('--resume of a run another process is training refuses at once naming it', (r) => writeFileSync(join(r, 'run.lock'), String(process.ppid)), new RegExp(`a training is already running in process ${process.ppid}`)),
+  damagedResume('--resume --epochs 5 --lr 0.1 refuses the changed options', () => undefined, /--epochs 5 differs from the run being resumed \(1\); drop it to resume/, ['--epochs', '5', '--lr', '0.1'], 2),
+  damagedResume('--resume with another --model is refused', () => undefined, /--model "lenet5" differs from the run being resumed \("cnn-small"\)/, ['--model', 'lenet5'], 2),
+  damagedResume('--resume of a run another process is training refuses at once naming it', (r) => writeFileSync(join(r, 'run.lock'), String(process.ppid)), new RegExp(`a training is already running in process ${process.ppid}`)),
   {
     name: 'a second training into a run directory in use refuses at once naming the process',
     setup: () => writeFileSync(join(finishedRunDir, 'run.lock'), String(process.ppid)),

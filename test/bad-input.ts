@@ -5,7 +5,7 @@
  * line on stderr naming the file or option, no stack trace, and nothing half-written (the directories the
  * case names are byte-for-byte as before, and no temporary is left anywhere under them).
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
 import type { Test } from 'uvu';
@@ -167,3 +167,34 @@ export async function runCopy(): Promise<string> {
   cpSync(run, copy, { recursive: true });
   return copy;
 }
+
+/** A copy of the finished run with one file damaged, given to the command with `extra` arguments. */
+export function damagedRun(name: string, damage: (run: string) => void, says: RegExp, extra: () => string[] = () => [], code: 1 | 2 = 1): BadCase {
+  let run = '';
+  return {
+    name,
+    setup: async () => {
+      run = await runCopy();
+      damage(run);
+    },
+    args: () => ['--run', run, '--backend', 'wasm', ...extra()],
+    code,
+    says,
+    untouched: () => [run],
+  };
+}
+
+export const editFile = (file: string, change: (text: string) => string) => writeFileSync(file, change(readFileSync(file, 'utf8')));
+const withoutManifest = (text: string) => JSON.stringify({ ...JSON.parse(text), weightsManifest: undefined });
+
+/** The damage every command that reads a run's model and files must name. */
+export const RUN_DAMAGE: [string, (run: string) => void, RegExp][] = [
+  ['a corrupt model/model.json is named', (r) => writeFileSync(join(r, 'model', 'model.json'), '{"modelTopology": {'), /model\/model\.json: corrupt or truncated JSON/],
+  ['a model/model.json without weightsManifest is named', (r) => editFile(join(r, 'model', 'model.json'), withoutManifest), /model\/model\.json: no weightsManifest/],
+  ['an unknown layer class in model/model.json is named', (r) => editFile(join(r, 'model', 'model.json'), (t) => t.replace('"class_name": "Conv2D"', '"class_name": "Bogus"')), /model\/model\.json: cannot rebuild the model \(Unknown layer: Bogus\)$/],
+  ['a truncated model/weights.bin is named', (r) => truncateSync(join(r, 'model', 'weights.bin'), 1000), /model\/weights\.bin: truncated: model\.json lists \d+ bytes of weights, found 1000/],
+  ['an empty model/weights.bin is named', (r) => truncateSync(join(r, 'model', 'weights.bin'), 0), /model\/weights\.bin: truncated: .*found 0/],
+  ['a missing model/weights.bin is named', (r) => rmSync(join(r, 'model', 'weights.bin')), /model\/weights\.bin: cannot read: no such file or directory \(ENOENT\)/],
+  ['a directory in place of model/weights.bin is named (EISDIR)', (r) => { rmSync(join(r, 'model', 'weights.bin')); mkdirSync(join(r, 'model', 'weights.bin')); }, /model\/weights\.bin: cannot read: is a directory, not a file \(EISDIR\)/],
+  ['a corrupt config.json is named', (r) => writeFileSync(join(r, 'config.json'), '{"config": '), /config\.json: corrupt or truncated JSON/],
+];
