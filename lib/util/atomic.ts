@@ -14,7 +14,11 @@ export function writeFileAtomic(file: string, contents: string | Uint8Array): vo
     writeFileSync(tmp, contents);
     renameSync(tmp, file);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // Its folder cannot hold files (a path through a file): the temporary was never made.
+    }
     // A full disk says "ENOSPC: no space left on device, write" without a path: name the file.
     throw nameFile(err, file, 'write');
   }

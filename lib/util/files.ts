@@ -15,6 +15,7 @@ const SYSTEM_PROBLEMS: Record<string, string> = {
   ENOENT: 'no such file or directory',
   EISDIR: 'is a directory, not a file',
   ENOTDIR: 'a parent of this path is not a directory',
+  EEXIST: 'a file is in the way (a folder was needed)',
   EACCES: 'permission denied',
   EPERM: 'operation not permitted',
   ENOSPC: 'no space left on the device',
