@@ -12,7 +12,7 @@ import { PNG } from 'pngjs';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { deflateSync } from 'zlib';
-import { BadCase, badInputMatrix, finishedRun, Outcome, runCopy, tempDir } from './bad-input';
+import { BadCase, badInputMatrix, damagedRun, finishedRun, Outcome, runArgs, tempDir } from './bad-input';
 import { mnistSubset } from './helpers';
 
 let run = '';
@@ -90,20 +90,8 @@ const image = (name: string, says: RegExp): BadCase => ({ name: `${name.replace(
 const works = (name: string, label: string): BadCase => ({ name: `${label} is predicted`, args: predict(name), code: 0, check: linesSay([]) });
 
 /** A copy of the finished run with its model damaged. */
-function damagedModel(name: string, damage: (modelDir: string) => void, says: RegExp): BadCase {
-  let copy = '';
-  return {
-    name,
-    setup: async () => {
-      copy = await runCopy();
-      damage(join(copy, 'model'));
-    },
-    args: () => ['--run', copy, '--backend', 'wasm', file('seven.png')],
-    code: 1,
-    says,
-    untouched: () => [copy],
-  };
-}
+const damagedModel = (name: string, damage: (modelDir: string) => void, says: RegExp) =>
+  damagedRun(name, (run) => damage(join(run, 'model')), says, (run) => [...runArgs(run), file('seven.png')]);
 
 const cases: BadCase[] = [
   { name: 'no --run is refused', args: () => [file('seven.png')], code: 2, says: /--run DIR is required/ },

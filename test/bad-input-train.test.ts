@@ -10,7 +10,7 @@ import * as assert from 'uvu/assert';
 import { gzipSync } from 'zlib';
 import { encodeIdx } from '../lib/data/idx';
 import { processAlive } from '../lib/util/lock';
-import { BadCase, badInputMatrix, finishedRun, IDX_FILES, runCommand, runCopy, snapshot, tempDir, temporariesUnder, writeDataset } from './bad-input';
+import { BadCase, badInputMatrix, damagedRun, finishedRun, IDX_FILES, runCommand, runCopy, snapshot, tempDir, temporariesUnder, writeDataset } from './bad-input';
 
 let good = '';
 const model = ['--model', 'cnn-small'];
@@ -35,20 +35,7 @@ function damagedData(name: string, damage: (dir: string) => void, says: RegExp, 
 
 /** A copy of a finished run with one thing done to it, then --resume; checkpoint files are read after the backend and data are logged. */
 function damagedResume(name: string, damage: (run: string) => void, says: RegExp, extra: string[] = [], code: 1 | 2 = 1): BadCase {
-  const logs = /checkpoint/.test(name);
-  let run = '';
-  return {
-    name,
-    setup: async () => {
-      run = await runCopy();
-      damage(run);
-    },
-    args: () => ['--resume', '--run-dir', run, ...extra],
-    code,
-    says,
-    logs,
-    untouched: () => [run],
-  };
+  return { ...damagedRun(name, damage, says, (run) => ['--resume', '--run-dir', run, ...extra], code), logs: /checkpoint/.test(name) };
 }
 
 const images = (dir: string) => join(dir, IDX_FILES.trainImages);

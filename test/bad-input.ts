@@ -168,8 +168,11 @@ export async function runCopy(): Promise<string> {
   return copy;
 }
 
-/** A copy of the finished run with one file damaged, given to the command with `extra` arguments. */
-export function damagedRun(name: string, damage: (run: string) => void, says: RegExp, extra: () => string[] = () => [], code: 1 | 2 = 1): BadCase {
+/** How most commands are given a run. */
+export const runArgs = (run: string) => ['--run', run, '--backend', 'wasm'];
+
+/** A copy of the finished run with one file damaged, given to the command as `argsOf(copy)`. */
+export function damagedRun(name: string, damage: (run: string) => void, says: RegExp, argsOf: (run: string) => string[] = runArgs, code: 1 | 2 = 1): BadCase {
   let run = '';
   return {
     name,
@@ -177,7 +180,7 @@ export function damagedRun(name: string, damage: (run: string) => void, says: Re
       run = await runCopy();
       damage(run);
     },
-    args: () => ['--run', run, '--backend', 'wasm', ...extra()],
+    args: () => argsOf(run),
     code,
     says,
     untouched: () => [run],

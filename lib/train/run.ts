@@ -81,7 +81,10 @@ export function checkImageSize(model: tf.LayersModel, image: ImageSize, dataDir:
 }
 
 /** Two processes training into one run directory would overwrite each other's files: the second refuses. */
-const LOCK_FILE = 'run.lock';
+export const RUN_LOCK_FILE = 'run.lock';
+
+/** The loss became NaN or infinite: the run stops at that step, unfinished. */
+export class DivergedError extends Error {}
 
 export async function trainRun(config: TrainConfig, options: RunOptions = {}): Promise<RunResult> {
   validateConfig(config);
@@ -89,7 +92,7 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
   if (options.resume && !existsSync(join(runDir, 'config.json'))) throw new Error(`${runDir}: nothing to resume (no config.json)`);
   const created = !existsSync(runDir);
   mkdirSync(runDir, { recursive: true });
-  const release = lockDirectory(runDir, LOCK_FILE, 'a training');
+  const release = lockDirectory(runDir, RUN_LOCK_FILE, 'a training');
   try {
     return await trainLocked(config, runDir, options);
   } finally {
@@ -177,7 +180,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
       labels.dispose();
       if (!isFinite(result.loss)) {
         bar?.finish({});
-        throw new Error(
+        throw new DivergedError(
           `training diverged: the loss became ${result.loss} in epoch ${epoch + 1} (lr ${lr.toPrecision(3)}); ` +
             `try a lower --lr or a --clip-norm (the run in ${runDir} is not marked finished)`,
         );
