@@ -117,6 +117,8 @@ const cases: BadCase[] = [
   image('one-pixel.png', /image too small: 1×1 pixels \(at least 8×8\)/),
   image('blank.png', /blank image: no ink found/),
   image('picture.gif', /unsupported format/),
+  image('speck-3.png', /no digit found: the only ink is a 3×3-pixel speck/),
+  image('dot-8.png', /no digit found: the only ink is a 8×8-pixel speck/),
   image('huge-10000.png', /image too large: 10000×10000 pixels \(at most 40 megapixels\)/),
   image('huge-10000.jpg', /image too large \(more than 40 megapixels\)/),
   image('declared-60000.png', /image too large: 60000×60000 pixels/),
@@ -162,6 +164,12 @@ test.before(async () => {
   writeFileSync(file('huge-10000.png'), whitePagePng(10000, 10000));
   // Declares 60000×60000 but holds a single row: refused by the header alone.
   writeFileSync(file('declared-60000.png'), whitePagePng(60000, 60000, 1));
+  for (const [name, dot] of [['speck-3.png', 3], ['dot-8.png', 8]] as const) {
+    const page = new PNG({ width: 400, height: 400 });
+    page.data.fill(255);
+    for (let y = 0; y < dot; y++) for (let x = 0; x < dot; x++) page.data.set([0, 0, 0, 255], ((150 + y) * 400 + 220 + x) * 4);
+    writeFileSync(file(name), PNG.sync.write(page));
+  }
   mkdirSync(file('folder.png'));
   rmSync(file('nowhere.png'), { force: true });
 });

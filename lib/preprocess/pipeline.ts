@@ -18,6 +18,12 @@ import { resize } from './resize';
 export const WORKING_SIDE = 512;
 /** Smaller pictures hold no recognisable digit (MNIST's own strokes are 2–3 pixels wide in a 20-pixel box). */
 export const MIN_SIDE = 8;
+/**
+ * Ink whose extent is below this share of the picture's longer side (or below MIN_DIGIT_PIXELS) is a speck,
+ * not a digit: enlarged to 20 pixels it would be read as a blob-shaped 8 or 0.
+ */
+export const MIN_DIGIT_SHARE = 0.04;
+export const MIN_DIGIT_PIXELS = 4;
 /** Ink that differs from the background by less than this (0..1 grey scale) is no ink: a blank image. */
 export const MIN_CONTRAST = 0.1;
 
@@ -42,6 +48,10 @@ export function preprocessGray(gray: GrayImage, side = MNIST_SIDE): Float32Array
   const clean = removeNoise(normalizeContrast(ink));
   const box = inkBoundingBox(clean);
   if (!box) throw new ImageError('blank image: no ink found');
+  const extent = Math.max(box.width, box.height);
+  if (extent < MIN_DIGIT_PIXELS || extent < MIN_DIGIT_SHARE * Math.max(clean.width, clean.height)) {
+    throw new ImageError(`no digit found: the only ink is a ${box.width}×${box.height}-pixel speck`);
+  }
   const digitBox = Math.max(1, Math.round((side * DIGIT_BOX) / MNIST_SIDE));
   return placeByCenterOfMass(fitToBox(crop(clean, box), digitBox), side, (side * MNIST_CENTER) / MNIST_SIDE).data;
 }
