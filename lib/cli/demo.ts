@@ -7,7 +7,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { createServer, IncomingMessage, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
 import { basename, isAbsolute, join, relative, resolve } from 'path';
-import { MODEL_FILE, readSavedModel, readWeightData } from '../models/manifest';
+import { loadModel } from '../models';
+import { MODEL_FILE, readSavedModel } from '../models/manifest';
 import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
 import { intOption, parseCli, runCli, UsageError } from './cli';
 
@@ -60,13 +61,14 @@ function runName(dir: string): string {
   return inRuns && !inRuns.startsWith('..') && !isAbsolute(inRuns) ? inRuns : basename(dir);
 }
 
-function readRun(dir: string): ServedRun {
+async function readRun(dir: string): Promise<ServedRun> {
   if (!existsSync(dir)) throw new Error(`${dir}: no such run directory`);
   const modelDir = join(dir, 'model');
   if (!existsSync(join(modelDir, MODEL_FILE))) throw new Error(`${dir}: no finished run here (model/model.json missing)`);
-  // Checked here, at start, rather than failing inside the page: a missing or truncated weight file is refused.
+  // Loaded here once, at start, rather than failing inside the page: a truncated weight file or an unknown
+  // layer class is refused naming the file.
   const saved = readSavedModel(modelDir);
-  readWeightData(modelDir, saved);
+  (await loadModel(modelDir)).dispose();
   const weightFiles = saved.weightFiles;
   // config.json and summary.json only label the page: a missing or damaged one is no reason to refuse.
   const readJson = (file: string) => {
@@ -151,7 +153,7 @@ runCli('demo', USAGE, async (argv) => {
   const { values } = parseCli(argv, { run: { type: 'string' }, port: { type: 'string' } });
   const port = intOption('port', values.port, { min: 0 }) ?? DEFAULT_PORT;
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
-  const run = readRun(values.run ? resolve(values.run) : newestFinishedRun());
+  const run = await readRun(values.run ? resolve(values.run) : newestFinishedRun());
   const server = createServer(handler(routes(run, await bundlePageScript())));
   await new Promise<void>((ready, fail) => {
     server.once('error', (err: NodeJS.ErrnoException) =>
