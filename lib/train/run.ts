@@ -180,6 +180,9 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
       labels.dispose();
       if (!isFinite(result.loss)) {
         bar?.finish({});
+        // Sweeps record a diverged trial and go on: free what this run holds.
+        model.dispose();
+        optimizer.dispose();
         throw new DivergedError(
           `training diverged: the loss became ${result.loss} in epoch ${epoch + 1} (lr ${lr.toPrecision(3)}); ` +
             `try a lower --lr or a --clip-norm (the run in ${runDir} is not marked finished)`,
