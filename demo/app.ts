@@ -41,6 +41,9 @@ function clearPad() {
   pen.fillRect(0, 0, pad.width, pad.height);
 }
 
+/** Side of the model's square input, MNIST's 28 until the model says otherwise. */
+let side = MNIST_SIDE;
+
 function showResult(input: Float32Array | undefined, probabilities: Float32Array | undefined) {
   const top = probabilities ? probabilities.indexOf(Math.max(...probabilities)) : -1;
   digitEl.textContent = top >= 0 ? String(top) : '–';
@@ -52,7 +55,7 @@ function showResult(input: Float32Array | undefined, probabilities: Float32Array
     li.classList.toggle('top', digit === top);
     li.dataset.probability = probabilities ? String(p) : '';
   });
-  const pixels = preview.createImageData(MNIST_SIDE, MNIST_SIDE);
+  const pixels = preview.createImageData(side, side);
   input?.forEach((v, i) => pixels.data.set([v * 255, v * 255, v * 255, 255], i * 4));
   preview.putImageData(pixels, 0, 0);
 }
@@ -61,14 +64,14 @@ async function predict(): Promise<void> {
   const version = drawn;
   let input: Float32Array | undefined;
   try {
-    input = toMnistInput(pen.getImageData(0, 0, pad.width, pad.height));
+    input = toMnistInput(pen.getImageData(0, 0, pad.width, pad.height), side);
   } catch (err) {
     // A blank pad is the normal state before drawing, not an error to report.
     if (!(err instanceof ImageError)) throw err;
   }
   let probabilities: Float32Array | undefined;
   if (input && model) {
-    const output = tf.tidy(() => tf.softmax(model!.predict(tf.tensor4d(input!, [1, MNIST_SIDE, MNIST_SIDE, 1])) as tf.Tensor2D));
+    const output = tf.tidy(() => tf.softmax(model!.predict(tf.tensor4d(input!, [1, side, side, 1])) as tf.Tensor2D));
     probabilities = (await output.data()) as Float32Array;
     output.dispose();
   }
@@ -145,6 +148,9 @@ async function start() {
     await tf.ready();
     const info = await (await fetch('run.json')).json();
     model = await tf.loadLayersModel('model/model.json');
+    // The run's own image size (16×16, 32×32 digit sets train too); the preview shows the model's input.
+    side = model.inputs[0].shape[1] ?? MNIST_SIDE;
+    preview.canvas.width = preview.canvas.height = side;
     $('model-info').textContent = `${info.model} from run ${info.run}` + (info.testAccuracy ? ` — ${(info.testAccuracy * 100).toFixed(2)}% on the MNIST test set` : '');
     setState('ready');
     changed();

@@ -30,7 +30,7 @@ test('train: invalid arguments exit 2 with a one-line message and a usage hint',
   expectError('train.ts', ['--model', 'vit-tiny', '--model-option', 'patchSize=5'], 2, /^train: ViT: patchSize 5 does not divide/);
   expectError('train.ts', ['--model', 'cnn-deep', '--model-option', 'dropout=0.6'], 2, /^train: model option dropout must be in \[0, 0\.5\), got 0\.6/);
   const { stderr } = cli('train.ts', ['--model', 'nope']);
-  assert.match(stderr, /Run "npm run train -- --help" for usage/);
+  assert.match(stderr, /\(run "npm run train -- --help" for usage\)$/);
 });
 
 test('train: a missing data directory or run to resume exits 1 naming it', () => {

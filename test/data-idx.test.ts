@@ -60,7 +60,7 @@ test('rejects corrupt gzip', () => {
 });
 
 test('readIdxFile reports a missing file by name', () => {
-  assert.throws(() => readIdxFile('/nonexistent/train-images-idx3-ubyte'), /\/nonexistent\/train-images-idx3-ubyte: cannot read \(ENOENT\)/);
+  assert.throws(() => readIdxFile('/nonexistent/train-images-idx3-ubyte'), /\/nonexistent\/train-images-idx3-ubyte: cannot read: no such file or directory \(ENOENT\)/);
 });
 
 test('loads a dataset directory (raw and .gz mixed)', () => {

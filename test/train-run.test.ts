@@ -90,13 +90,12 @@ test('an interrupted run resumes from its last complete epoch and ends as if nev
   );
   assert.ok(!existsSync(join(runDir, 'summary.json')));
   const resumed = await trainRun(config, { runDir, data, resume: true });
-  assert.equal(resumed.metrics.slice(0, 1), whole.metrics.slice(0, 1).map((m) => ({ ...m, seconds: resumed.metrics[0].seconds })));
-  // Adam recomputes beta^t with pow() on restore instead of a running product: float32 rounding, ~1e-7.
-  for (const [i, m] of resumed.metrics.entries()) {
-    for (const key of ['loss', 'acc', 'valLoss', 'valAcc', 'lr'] as const) {
-      assert.ok(Math.abs(m[key] - whole.metrics[i][key]) < 1e-5, `epoch ${i + 1} ${key}: ${m[key]} vs ${whole.metrics[i][key]}`);
-    }
-  }
+  // Bit-exact: the checkpoint keeps Adam's running beta powers, not only what getWeights returns.
+  const strip = (r: typeof whole) => r.metrics.map(({ seconds, ...m }) => m);
+  assert.equal(strip(resumed), strip(whole));
+  assert.is(resumed.summary.testLoss, whole.summary.testLoss);
+  const weights = (r: typeof whole) => r.model.getWeights().map((w) => Array.from(w.dataSync()));
+  assert.equal(weights(resumed), weights(whole));
   assert.equal(resumed.summary.confusionMatrix, whole.summary.confusionMatrix);
   whole.model.dispose();
   resumed.model.dispose();

@@ -184,12 +184,16 @@ test('one process at a time: a live lock refuses a second sweep, a dead one is t
   assert.not.ok(existsSync(join(dir, 'sweep.lock')));
 });
 
-test('a configuration the model cannot build fails its trial, not the sweep; results load for notebooks', async () => {
-  const broken = defineSpace({ model: 'cnn-small', fixed: { valFraction: 0.2, batchSize: 32 }, params: { lr: loguniform(0.002, 0.004), 'model.width': choice([4, 'wide']) } });
+test('a space with model option values that cannot build is refused up front; a diverging trial fails, not the sweep; results load for notebooks', async () => {
+  assert.throws(
+    () => defineSpace({ model: 'cnn-small', params: { lr: loguniform(0.002, 0.004), 'model.width': choice([4, 'wide']) } }),
+    /params\.model\.width: model option width must be a number, got "wide"/,
+  );
+  const diverging = defineSpace({ model: 'cnn-small', fixed: { valFraction: 0.2, batchSize: 32, 'model.width': 4 }, params: { lr: choice([0.003, 1e9]) } });
   const dir = join(root, 'grid');
-  const result = await runSweep({ space: broken, sampler: 'grid', trials: 2, seed: 1, maxEpochs: 1, sweepDir: dir, workers: 1, data });
-  assert.equal(result.records.map((r) => [r.params['model.width'], r.status]), [[4, 'done'], ['wide', 'failed']]);
-  assert.match(result.records[1].error!, /model option width must be a number/);
+  const result = await runSweep({ space: diverging, sampler: 'grid', trials: 2, seed: 1, maxEpochs: 1, sweepDir: dir, workers: 1, data });
+  assert.equal(result.records.map((r) => [r.params.lr, r.status]), [[0.003, 'done'], [1e9, 'failed']]);
+  assert.match(result.records[1].error!, /training diverged: the loss became NaN/);
   assert.is(result.best!.trial, 0);
 
   const loaded = loadSweep(dir);
@@ -197,9 +201,9 @@ test('a configuration the model cannot build fails its trial, not the sweep; res
   assert.is(loaded.best!.trial, 0);
   const frame = trialsFrame(loaded.records);
   assert.equal(frame.shape, [2, frame.columns.length]);
-  for (const column of ['trial', 'epochs', 'status', 'valAcc', 'testAccuracy', 'model.width', 'lr', 'runDir']) assert.ok(frame.columns.includes(column), column);
+  for (const column of ['trial', 'epochs', 'status', 'valAcc', 'testAccuracy', 'lr', 'runDir']) assert.ok(frame.columns.includes(column), column);
   const plotted = sweepPlotTrials(loaded.records);
-  assert.equal(plotted.map((t) => t.params['model.width']), [4, 'wide']);
+  assert.equal(plotted.map((t) => t.params.lr), [0.003, 1e9]);
   assert.ok(Number.isNaN(plotted[1].score));
   assert.is(sweepParallelFigure(plotted).data.length, 1);
   assert.is(sweepProgressFigure(plotted).data.length, 2);

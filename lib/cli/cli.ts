@@ -1,13 +1,25 @@
 /** Shared command-line plumbing: option parsing with typed values, and one-line errors instead of stack traces. */
 import { parseArgs, ParseArgsConfig } from 'util';
+import { systemProblem } from '../util/files';
 
 export class UsageError extends Error {}
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
+/** A negative number after a string option is its value ("--epochs -1"), not an unknown short option. */
+function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
+    if (name && options[name]?.type === 'string' && /^-(\d|\.\d)/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
+    else out.push(argv[i]);
+  }
+  return out;
+}
+
 export function parseCli<T extends OptionSpec>(argv: string[], options: T, allowPositionals = false) {
   try {
-    return parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>({ args: argv, options, allowPositionals, strict: true });
+    return parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]);
   }
@@ -35,23 +47,54 @@ export function choiceOption<T extends string>(name: string, value: string | und
   return value as T;
 }
 
+export type CommandMain = (argv: string[]) => Promise<void>;
+
+/** The one line a failed command prints: system errors name their path, usage errors point to --help. */
+export function errorLine(name: string, err: Error): string {
+  const { path } = err as NodeJS.ErrnoException;
+  const message = path && (err as NodeJS.ErrnoException).code ? `${path}: ${systemProblem(err)}` : err.message.split('\n')[0];
+  return `${name}: ${message}${err instanceof UsageError ? ` (run "npm run ${name} -- --help" for usage)` : ''}`;
+}
+
+export const exitCodeOf = (err: Error) => (err instanceof UsageError ? 2 : 1);
+
+/** Set by runInProcess: commands register their main function instead of running it. */
+let registering: ((name: string, main: CommandMain) => void) | undefined;
+
 /**
  * Runs a command's main function: usage errors exit 2 with a hint, any other error exits 1 with its
  * one-line message (PIXELWISE_DEBUG=1 shows the stack).
  */
-export function runCli(name: string, usage: string, main: () => Promise<void>): void {
+export function runCli(name: string, usage: string, main: CommandMain): void {
+  if (registering) return registering(name, main);
   if (process.argv.includes('--help') || process.argv.includes('-h')) {
     process.stdout.write(usage.trim() + '\n');
     return;
   }
-  main().then(
+  main(process.argv.slice(2)).then(
     () => process.exit(0),
     (err: Error) => {
-      const message = err.message.split('\n')[0];
-      process.stderr.write(`${name}: ${message}\n`);
-      if (err instanceof UsageError) process.stderr.write(`Run "npm run ${name} -- --help" for usage.\n`);
+      process.stderr.write(errorLine(name, err) + '\n');
       if (process.env.PIXELWISE_DEBUG) process.stderr.write(`${err.stack}\n`);
-      process.exit(err instanceof UsageError ? 2 : 1);
+      process.exit(exitCodeOf(err));
     },
   );
+}
+
+const registered = new Map<string, { name: string; main: CommandMain }>();
+
+/** A command's main function for running in this process (tests): requiring its file registers it. */
+export function commandMain(file: string): { name: string; main: CommandMain } {
+  const path = require.resolve(file);
+  if (!registered.has(path)) {
+    registering = (name, main) => registered.set(path, { name, main });
+    try {
+      require(path);
+    } finally {
+      registering = undefined;
+    }
+  }
+  const command = registered.get(path);
+  if (!command) throw new Error(`${file}: did not register a command (loaded before commandMain?)`);
+  return command;
 }

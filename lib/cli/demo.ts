@@ -7,6 +7,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { createServer, IncomingMessage, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
 import { basename, isAbsolute, join, relative, resolve } from 'path';
+import { loadModel } from '../models';
+import { MODEL_FILE, readSavedModel } from '../models/manifest';
 import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
 import { intOption, parseCli, runCli, UsageError } from './cli';
 
@@ -59,20 +61,15 @@ function runName(dir: string): string {
   return inRuns && !inRuns.startsWith('..') && !isAbsolute(inRuns) ? inRuns : basename(dir);
 }
 
-function readRun(dir: string): ServedRun {
+async function readRun(dir: string): Promise<ServedRun> {
   if (!existsSync(dir)) throw new Error(`${dir}: no such run directory`);
   const modelDir = join(dir, 'model');
-  const manifestFile = join(modelDir, 'model.json');
-  if (!existsSync(manifestFile)) throw new Error(`${dir}: no finished run here (model/model.json missing)`);
-  let manifest;
-  try {
-    manifest = JSON.parse(readFileSync(manifestFile, 'utf8'));
-  } catch (err) {
-    throw new Error(`${manifestFile}: not valid JSON (${(err as Error).message})`);
-  }
-  const weightFiles: string[] = (manifest.weightsManifest ?? []).flatMap((group: { paths: string[] }) => group.paths);
-  const missing = weightFiles.filter((file) => !existsSync(join(modelDir, file)));
-  if (missing.length) throw new Error(`${modelDir}: weight file(s) missing: ${missing.join(', ')}`);
+  if (!existsSync(join(modelDir, MODEL_FILE))) throw new Error(`${dir}: no finished run here (model/model.json missing)`);
+  // Loaded here once, at start, rather than failing inside the page: a truncated weight file or an unknown
+  // layer class is refused naming the file.
+  const saved = readSavedModel(modelDir);
+  (await loadModel(modelDir)).dispose();
+  const weightFiles = saved.weightFiles;
   // config.json and summary.json only label the page: a missing or damaged one is no reason to refuse.
   const readJson = (file: string) => {
     try {
@@ -152,11 +149,11 @@ function handler(table: Map<string, Asset>) {
   };
 }
 
-runCli('demo', USAGE, async () => {
-  const { values } = parseCli(process.argv.slice(2), { run: { type: 'string' }, port: { type: 'string' } });
+runCli('demo', USAGE, async (argv) => {
+  const { values } = parseCli(argv, { run: { type: 'string' }, port: { type: 'string' } });
   const port = intOption('port', values.port, { min: 0 }) ?? DEFAULT_PORT;
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
-  const run = readRun(values.run ? resolve(values.run) : newestFinishedRun());
+  const run = await readRun(values.run ? resolve(values.run) : newestFinishedRun());
   const server = createServer(handler(routes(run, await bundlePageScript())));
   await new Promise<void>((ready, fail) => {
     server.once('error', (err: NodeJS.ErrnoException) =>

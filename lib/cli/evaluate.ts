@@ -1,10 +1,11 @@
 /** npm run evaluate — reloads a run's saved model and recomputes its test metrics into evaluation.json. */
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import { join, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
 import '../models';
 import { evaluateRun } from '../eval/evaluate-run';
 import { writeJsonAtomic } from '../util/atomic';
+import { readJsonFile } from '../util/files';
 import { choiceOption, intOption, parseCli, runCli, UsageError } from './cli';
 
 const USAGE = `
@@ -18,8 +19,8 @@ Usage: npm run evaluate -- --run DIR [--data DIR] [--test-limit N] [--backend B]
 Prints the test accuracy and loss next to those in summary.json and writes DIR/evaluation.json.
 `;
 
-runCli('evaluate', USAGE, async () => {
-  const { values } = parseCli(process.argv.slice(2), {
+runCli('evaluate', USAGE, async (argv) => {
+  const { values } = parseCli(argv, {
     run: { type: 'string' },
     data: { type: 'string' },
     'test-limit': { type: 'string' },
@@ -34,7 +35,14 @@ runCli('evaluate', USAGE, async () => {
     testLimit: intOption('test-limit', values['test-limit']),
   });
   const summaryFile = join(runDir, 'summary.json');
-  const recorded = existsSync(summaryFile) ? JSON.parse(readFileSync(summaryFile, 'utf8')) : undefined;
+  // The evaluation just computed is kept whatever state summary.json is in; a damaged one is reported after.
+  let recorded: { testAccuracy: number } | undefined;
+  let summaryError: Error | undefined;
+  try {
+    recorded = existsSync(summaryFile) ? readJsonFile(summaryFile) : undefined;
+  } catch (err) {
+    summaryError = err as Error;
+  }
   const result = {
     backend: backend.name,
     testSamples,
@@ -51,4 +59,5 @@ runCli('evaluate', USAGE, async () => {
     `test accuracy ${pct(evaluation.accuracy)} (loss ${evaluation.loss.toFixed(4)}) on ${testSamples} images` +
       (recorded ? `; summary.json says ${pct(recorded.testAccuracy)}` : '') + '\n',
   );
+  if (summaryError) throw new Error(`${summaryError.message} — evaluation.json was written without the comparison`);
 });

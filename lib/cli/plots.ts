@@ -20,8 +20,8 @@ gradcam (CNNs) or attention-rollout (ViTs), calibration (reliability diagram, EC
 SVG are rendered in one headless Chromium; HTML needs none.
 `;
 
-runCli('plots', USAGE, async () => {
-  const { values } = parseCli(process.argv.slice(2), {
+runCli('plots', USAGE, async (argv) => {
+  const { values } = parseCli(argv, {
     run: { type: 'string' },
     formats: { type: 'string' },
     backend: { type: 'string' },

@@ -6,8 +6,8 @@ import { BACKEND_ORDER, initBackend } from '../backend/select';
 import { argmaxRows, predictProbabilities } from '../eval/evaluate';
 import { NUM_CLASSES } from '../eval/metrics';
 // The models index also registers the ViT's custom layers, which loading a saved ViT needs.
-import { loadModel } from '../models';
-import { fromMnistArray, ImageError, MNIST_PIXELS, MNIST_SIDE, preprocessImage, toGrayscale } from '../preprocess';
+import { loadModel, modelImageSize } from '../models';
+import { fromMnistArray, ImageError, preprocessImage, toGrayscale } from '../preprocess';
 import { readImageFile } from '../preprocess/decode';
 import { choiceOption, intOption, parseCli, runCli, UsageError } from './cli';
 
@@ -17,7 +17,7 @@ Usage: npm run predict -- --run DIR [options] IMAGE...
   --run DIR      a run directory written by npm run train (or any directory holding a saved model.json)
   --top K        also list the K most probable digits
   --pretty       one human-readable line per image instead of JSON
-  --raw          the images are already MNIST-style (28×28, white digit on black): no preprocessing
+  --raw          the images are already MNIST-style (the model's size, 28×28 for MNIST; white digit on black): no preprocessing
   --backend B    ${BACKEND_ORDER.join(' | ')}
 
 Each IMAGE (PNG or JPEG) is turned into an MNIST-style input: greyscale, inverted if dark on light,
@@ -46,22 +46,23 @@ async function loadDigitModel(dir: string): Promise<tf.LayersModel> {
   } catch (err) {
     throw new Error(`${dir}: cannot load the model (${(err as Error).message.split('\n')[0]})`);
   }
-  const input = model.inputs[0].shape.slice(1).join('×');
+  // Any square size: a run trained on 16×16 or 32×32 digits predicts at its own size.
+  const [, height, width, channels] = model.inputs[0].shape;
   const output = model.outputs[0].shape.slice(1).join('×');
-  if (input !== `${MNIST_SIDE}×${MNIST_SIDE}×1` || output !== `${NUM_CLASSES}`) {
-    throw new Error(`${dir}: model maps ${input} to ${output}, not 28×28×1 images to 10 digits`);
+  if (!height || height !== width || channels !== 1 || output !== `${NUM_CLASSES}`) {
+    throw new Error(`${dir}: model maps ${model.inputs[0].shape.slice(1).join('×')} to ${output}, not square one-channel images to 10 digits`);
   }
   return model;
 }
 
-/** The model input of one file; --raw takes a 28×28 image's grey levels as they are. */
-function readInput(file: string, raw: boolean): Float32Array {
+/** The model input of one file, side×side; --raw takes an image of exactly that size's grey levels as they are. */
+function readInput(file: string, raw: boolean, side: number): Float32Array {
   const image = readImageFile(file);
-  if (!raw) return preprocessImage(image);
-  if (image.width !== MNIST_SIDE || image.height !== MNIST_SIDE) {
-    throw new ImageError(`--raw needs a 28×28 image, this one is ${image.width}×${image.height}`, file);
+  if (!raw) return preprocessImage(image, side);
+  if (image.width !== side || image.height !== side) {
+    throw new ImageError(`--raw needs a ${side}×${side} image (the model's size), this one is ${image.width}×${image.height}`, file);
   }
-  return fromMnistArray(toGrayscale(image).data);
+  return fromMnistArray(toGrayscale(image).data, side);
 }
 
 interface Prediction {
@@ -78,9 +79,9 @@ function formatPretty(p: Prediction): string {
   return `${p.file}: ${p.digit} (${pct(p.confidence)})${top}`;
 }
 
-runCli('predict', USAGE, async () => {
+runCli('predict', USAGE, async (argv) => {
   const { values, positionals: files } = parseCli(
-    process.argv.slice(2),
+    argv,
     {
       run: { type: 'string' },
       top: { type: 'string' },
@@ -98,27 +99,29 @@ runCli('predict', USAGE, async () => {
   const modelDir = modelDirOf(resolve(values.run));
   await initBackend(backend);
   const model = await loadDigitModel(modelDir);
+  const side = modelImageSize(model).height;
+  const pixels = side * side;
 
   const inputs = files.map((file): Float32Array | ImageError => {
     try {
-      return readInput(file, !!values.raw);
+      return readInput(file, !!values.raw, side);
     } catch (err) {
       if (err instanceof ImageError) return err;
       throw err;
     }
   });
   const good = inputs.filter((x): x is Float32Array => x instanceof Float32Array);
-  const batch = new Float32Array(good.length * MNIST_PIXELS);
-  good.forEach((pixels, i) => batch.set(pixels, i * MNIST_PIXELS));
+  const batch = new Float32Array(good.length * pixels);
+  good.forEach((input, i) => batch.set(input, i * pixels));
   const probabilities = good.length ? predictProbabilities(model, batch, good.length) : new Float32Array(0);
   const digits = argmaxRows(probabilities);
 
   let row = 0;
-  let failed = 0;
+  const failed: string[] = [];
   for (const [i, input] of inputs.entries()) {
     const file = files[i];
     if (input instanceof ImageError) {
-      failed++;
+      failed.push(file);
       if (values.pretty) process.stderr.write(`${file}: error: ${input.problem}\n`);
       else process.stdout.write(JSON.stringify({ file, error: input.problem }) + '\n');
       continue;
@@ -134,5 +137,8 @@ runCli('predict', USAGE, async () => {
     process.stdout.write((values.pretty ? formatPretty(prediction) : JSON.stringify(prediction)) + '\n');
     row++;
   }
-  if (failed) throw new Error(`${failed} of ${files.length} image(s) could not be predicted`);
+  // One line naming what failed: the file itself when it is the only one.
+  const only = inputs.find((input): input is ImageError => input instanceof ImageError);
+  if (failed.length === 1) throw new Error(`${failed[0]}: ${only!.problem}${files.length > 1 ? ` (the other ${files.length - 1} image(s) predicted)` : ''}`);
+  if (failed.length) throw new Error(`${failed.length} of ${files.length} image(s) could not be predicted: ${failed.join(', ')}`);
 });

@@ -2,6 +2,7 @@
 import { resolve } from 'path';
 import { BACKEND_ORDER } from '../backend/select';
 import '../models';
+import { loadMnist } from '../data/mnist';
 import { getModelSpec, ModelOptions, modelNames } from '../models/registry';
 import { resolveConfig } from '../train/config';
 import { readRunConfig, trainRun } from '../train/run';
@@ -50,8 +51,20 @@ function modelOptions(args: string[] | undefined): ModelOptions | undefined {
   return options;
 }
 
-runCli('train', USAGE, async () => {
-  const { values } = parseCli(process.argv.slice(2), {
+/** The option that sets a config key, where it is not the key in kebab case. */
+const OPTION_OF: Partial<Record<keyof TrainConfig, string>> = { dataDir: 'data', modelOptions: 'model-option', augment: 'augment / --no-augment' };
+
+/** A resumed run continues with its recorded configuration: an option may be repeated, not changed. */
+function checkResumeOptions(recorded: TrainConfig, given: Partial<TrainConfig>): void {
+  for (const [key, value] of Object.entries(given) as [keyof TrainConfig, unknown][]) {
+    if (value === undefined || JSON.stringify(value) === JSON.stringify(recorded[key])) continue;
+    const option = OPTION_OF[key] ?? key.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`);
+    throw new UsageError(`--${option} ${JSON.stringify(value)} differs from the run being resumed (${JSON.stringify(recorded[key]) ?? 'unset'}); drop it to resume`);
+  }
+}
+
+runCli('train', USAGE, async (argv) => {
+  const { values } = parseCli(argv, {
     model: { type: 'string' },
     epochs: { type: 'string' },
     'batch-size': { type: 'string' },
@@ -74,15 +87,7 @@ runCli('train', USAGE, async () => {
     'run-dir': { type: 'string' },
     resume: { type: 'boolean' },
   });
-  const runDir = values['run-dir'] ? resolve(values['run-dir']) : undefined;
-  if (values.resume) {
-    if (!runDir) throw new UsageError('--resume needs --run-dir DIR (the run to continue)');
-    const config = readRunConfig(runDir);
-    await trainRun(config, { runDir, resume: true, verbose: true });
-    return;
-  }
-  if (!values.model) throw new UsageError('--model is required');
-  const overrides: Partial<TrainConfig> & { model: string } = {
+  const overrides: Partial<TrainConfig> = {
     model: values.model,
     epochs: intOption('epochs', values.epochs),
     batchSize: intOption('batch-size', values['batch-size']),
@@ -102,12 +107,27 @@ runCli('train', USAGE, async () => {
     backend: choiceOption('backend', values.backend, BACKEND_ORDER),
     modelOptions: modelOptions(values['model-option']),
   };
+  const runDir = values['run-dir'] ? resolve(values['run-dir']) : undefined;
+  if (values.resume) {
+    if (!runDir) throw new UsageError('--resume needs --run-dir DIR (the run to continue)');
+    const config = readRunConfig(runDir);
+    checkResumeOptions(config, overrides);
+    await trainRun(config, { runDir, resume: true, verbose: true });
+    return;
+  }
+  if (!overrides.model) throw new UsageError('--model is required');
   let config: TrainConfig;
   try {
-    config = resolveConfig(overrides);
-    getModelSpec(config.model).validate?.(config.modelOptions);
+    config = resolveConfig({ ...overrides, model: overrides.model });
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
-  await trainRun(config, { runDir, verbose: true });
+  // The model is built for the data's image size: options that cannot fit it (a ViT patch size) are bad arguments.
+  const data = await loadMnist(config.dataDir);
+  try {
+    getModelSpec(config.model).validate?.(config.modelOptions, { height: data.train.height, width: data.train.width });
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  await trainRun(config, { runDir, data, verbose: true });
 });

@@ -2,7 +2,7 @@
 import { resolve } from 'path';
 import { BACKEND_ORDER } from '../backend/select';
 import { defaultWorkers } from '../tune/pool';
-import { loadSpace } from '../tune/space';
+import { loadSpace, SpaceError } from '../tune/space';
 import { readDefinition } from '../tune/store';
 import { resumeSweep, runSweep, SweepResult } from '../tune/sweep';
 import { resolveConfig } from '../train/config';
@@ -82,8 +82,8 @@ function report(result: SweepResult, seconds: number): void {
   process.stderr.write(`${records.length} jobs recorded, ${seconds.toFixed(0)}s — ${dir} (trials.jsonl, trials.csv, best.json)\n`);
 }
 
-runCli('tune', USAGE, async () => {
-  const { values } = parseCli(process.argv.slice(2), {
+runCli('tune', USAGE, async (argv) => {
+  const { values } = parseCli(argv, {
     space: { type: 'string' },
     sampler: { type: 'string' },
     trials: { type: 'string' },
@@ -132,7 +132,8 @@ runCli('tune', USAGE, async () => {
   try {
     space = loadSpace(values.space);
   } catch (err) {
-    throw new UsageError((err as Error).message);
+    if (err instanceof SpaceError) throw new UsageError(err.message);
+    throw err;
   }
   const sampler = sweep.sampler ?? 'random';
   if (sampler !== 'grid' && sweep.trials === undefined) throw new UsageError(`--trials N is required with --sampler ${sampler}`);

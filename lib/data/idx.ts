@@ -2,8 +2,11 @@
  * Reader for the IDX format of MNIST-family datasets, raw or gzip-compressed.
  * Every structural problem becomes one clear error naming the file, never silently wrong data.
  */
-import { readFileSync } from 'fs';
-import { gunzipSync } from 'zlib';
+import { readFileNamed } from '../util/files';
+import { constants as bufferConstants } from 'buffer';
+import { constants, gunzipSync } from 'zlib';
+
+const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
 export class DataFileError extends Error {
   constructor(readonly file: string, problem: string) {
@@ -21,12 +24,47 @@ export interface IdxArray {
 const UBYTE = 0x08;
 const GZIP_MAGIC = [0x1f, 0x8b];
 
-/** Returns the decompressed bytes of a gzip file, or the bytes unchanged when they are not gzip. */
+/** Deflate cannot expand data more than about 1032-fold: a gzip smaller than promised/1032 cannot hold it. */
+const MAX_DEFLATE_RATIO = 1032;
+/** Enough compressed bytes to inflate any IDX header (at most 16 bytes) from. */
+const HEADER_PREFIX = 1024;
+
+/** The byte length an IDX header promises (header + data), or undefined when the bytes hold no full header. */
+function promisedLength(bytes: Uint8Array): number | undefined {
+  if (bytes.length < 4) return undefined;
+  const rank = bytes[3];
+  const headerSize = 4 + 4 * rank;
+  if (rank < 1 || rank > 3 || bytes.length < headerSize) return undefined;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  return headerSize + Array.from({ length: rank }, (_, i) => view.getUint32(4 + 4 * i)).reduce((a, b) => a * b, 1);
+}
+
+/**
+ * Returns the decompressed bytes of a gzip file, or the bytes unchanged when they are not gzip. Inflation
+ * stops at what the IDX header inside promises (plus one byte, so trailing data is still seen): a small
+ * file that inflates to gigabytes is refused without ever holding them.
+ */
 export function gunzipIfNeeded(bytes: Uint8Array, file: string): Uint8Array {
   if (bytes.length < 2 || bytes[0] !== GZIP_MAGIC[0] || bytes[1] !== GZIP_MAGIC[1]) return bytes;
+  let header: Uint8Array;
   try {
-    return gunzipSync(bytes);
+    header = gunzipSync(bytes.subarray(0, HEADER_PREFIX), { finishFlush: constants.Z_SYNC_FLUSH });
   } catch (err) {
+    throw new DataFileError(file, `corrupt gzip data (${(err as Error).message})`);
+  }
+  const promised = promisedLength(header);
+  // No readable header: inflate a little and let decodeIdx say what is wrong with it.
+  const limit = promised === undefined ? HEADER_PREFIX : promised + 1;
+  if (limit > bytes.length * MAX_DEFLATE_RATIO + HEADER_PREFIX) {
+    throw new DataFileError(file, `truncated: its IDX header promises ${promised} bytes, more than a ${bytes.length}-byte gzip file can hold`);
+  }
+  if (limit > MAX_LENGTH) throw new DataFileError(file, `its IDX header promises ${promised} bytes, more than this machine can hold in one buffer`);
+  try {
+    return gunzipSync(bytes, { maxOutputLength: limit });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') {
+      throw new DataFileError(file, promised === undefined ? 'not an IDX file (no IDX header inside the gzip data)' : `inflates to more than the ${promised} bytes its IDX header promises`);
+    }
     throw new DataFileError(file, `corrupt gzip data (${(err as Error).message})`);
   }
 }
@@ -60,7 +98,7 @@ export function decodeIdx(bytes: Uint8Array, file: string): IdxArray {
 export function readIdxFile(file: string): IdxArray {
   let bytes: Uint8Array;
   try {
-    bytes = readFileSync(file);
+    bytes = readFileNamed(file);
   } catch (err) {
     throw new DataFileError(file, `cannot read (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }

@@ -3,8 +3,9 @@
  * then a checksummed download. Any directory holding the four IDX files works (Fashion-MNIST, KMNIST...).
  */
 import { createHash } from 'crypto';
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import { dirname, join, resolve } from 'path';
+import { readFileNamed } from '../util/files';
 import { PROJECT_ROOT } from '../util/paths';
 import { DataFileError, decodeIdx, gunzipIfNeeded } from './idx';
 
@@ -117,7 +118,7 @@ export function loadDatasetDir(dir: string, kind: DataSource['kind']): MnistData
     if (!file) throw new DataFileError(join(dir, PARTS[part]), 'missing');
     files[part] = file;
     // Decompress once here so checksums describe content, whatever the compression.
-    const bytes = readFileSync(file);
+    const bytes = readFileNamed(file);
     raw[part] = gunzipIfNeeded(bytes, file);
   }
   const hashes = Object.fromEntries((Object.keys(PARTS) as Part[]).map((p) => [p, sha256(raw[p])])) as Record<Part, string>;
@@ -129,11 +130,12 @@ export function loadDatasetDir(dir: string, kind: DataSource['kind']): MnistData
       }
     }
   }
-  return {
-    train: toDigitSet(files.trainImages, raw.trainImages, files.trainLabels, raw.trainLabels),
-    test: toDigitSet(files.testImages, raw.testImages, files.testLabels, raw.testLabels),
-    source: { kind, dir, sha256: hashes, verifiedMnist },
-  };
+  const train = toDigitSet(files.trainImages, raw.trainImages, files.trainLabels, raw.trainLabels);
+  const test = toDigitSet(files.testImages, raw.testImages, files.testLabels, raw.testLabels);
+  if (test.height !== train.height || test.width !== train.width) {
+    throw new DataFileError(files.testImages, `images are ${test.height}×${test.width}, the training images ${train.height}×${train.width}: both sets must have one size`);
+  }
+  return { train, test, source: { kind, dir, sha256: hashes, verifiedMnist } };
 }
 
 /** Loads MNIST (or the dataset in dataDir), downloading the original files only when no local copy exists. */

@@ -1,5 +1,6 @@
 /** Batched evaluation of a model on a digit set: loss, accuracy, confusion matrix, per-class metrics, probabilities. */
 import * as tf from '@tensorflow/tfjs';
+import { modelImageSize } from '../models/registry';
 import { batchesOf, makeBatch } from '../data/dataset';
 import type { DigitSet } from '../data/mnist';
 import { ClassificationReport, classificationReport, NUM_CLASSES } from './metrics';
@@ -12,15 +13,16 @@ export interface Evaluation extends ClassificationReport {
   probabilities: Float32Array;
 }
 
-/** Softmax probabilities of a [n, 28, 28, 1] batch, computed in batches to bound memory. */
+/** Softmax probabilities of a [n, height, width, 1] batch (the model's input size), computed in batches to bound memory. */
 export function predictProbabilities(model: tf.LayersModel, images: Float32Array, count: number, batchSize = 256): Float32Array {
-  const pixels = images.length / count;
-  const side = Math.round(Math.sqrt(pixels));
+  const { height, width } = modelImageSize(model);
+  const pixels = height * width;
+  if (images.length !== count * pixels) throw new Error(`${count} images of ${height}×${width} pixels need ${count * pixels} values, got ${images.length}`);
   const out = new Float32Array(count * NUM_CLASSES);
   for (let start = 0; start < count; start += batchSize) {
     const n = Math.min(batchSize, count - start);
     const probs = tf.tidy(() => {
-      const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, side, side, 1]);
+      const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, 1]);
       return tf.softmax(model.predict(x) as tf.Tensor2D);
     });
     out.set(probs.dataSync(), start * NUM_CLASSES);

@@ -1,8 +1,14 @@
 /** The convolutional family: LeNet-5, a fast small CNN, the PyTorch-example CNN and a deeper batch-normalised CNN. */
 import * as tf from '@tensorflow/tfjs';
-import { ModelOptions, numberOption, registerModel } from './registry';
+import { describeSize, ImageSize, MNIST_IMAGE, ModelOptions, numberOption, registerModel } from './registry';
 
-const INPUT_SHAPE = [28, 28, 1];
+/** LeNet-5's two 2×2 poolings around a valid 5×5 convolution need 12 pixels a side; the others need less. */
+const MIN_SIDE = 12;
+
+function inputShape(image: ImageSize): number[] {
+  if (image.height < MIN_SIDE || image.width < MIN_SIDE) throw new Error(`the CNNs need images of at least ${MIN_SIDE}×${MIN_SIDE} pixels, got ${describeSize(image)}`);
+  return [image.height, image.width, 1];
+}
 
 function conv(filters: number, kernelSize: number, extra: Partial<Parameters<typeof tf.layers.conv2d>[0]> = {}) {
   return tf.layers.conv2d({ filters, kernelSize, padding: 'same', activation: 'relu', ...extra });
@@ -17,11 +23,11 @@ function convBnRelu(filters: number): tf.layers.Layer[] {
   ];
 }
 
-export function lenet5(): tf.LayersModel {
+export function lenet5(image: ImageSize = MNIST_IMAGE): tf.LayersModel {
   return tf.sequential({
     name: 'lenet5',
     layers: [
-      tf.layers.conv2d({ inputShape: INPUT_SHAPE, filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      tf.layers.conv2d({ inputShape: inputShape(image), filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
       tf.layers.averagePooling2d({ poolSize: 2 }),
       tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
       tf.layers.averagePooling2d({ poolSize: 2 }),
@@ -42,17 +48,23 @@ function widthAndDropout(options: ModelOptions | undefined, defaultWidth: number
   return { width, dropout };
 }
 
+/** The registry's validate: options, and the image size when known. */
+const validateCnn = (options: (o?: ModelOptions) => unknown) => (o?: ModelOptions, image?: ImageSize) => {
+  options(o);
+  if (image) inputShape(image);
+};
+
 /** Width 16 (16 and 32 filters) came out of the tuning sweep: as accurate as width 32 at 2.5× the speed. */
 const cnnSmallOptions = (options?: ModelOptions) => widthAndDropout(options, 16, 1);
 /** The dense layer drops twice the convolutions' rate. */
 const cnnDeepOptions = (options?: ModelOptions) => widthAndDropout(options, 32, 0.5);
 
-export function cnnSmall(options?: ModelOptions): tf.LayersModel {
+export function cnnSmall(options?: ModelOptions, image: ImageSize = MNIST_IMAGE): tf.LayersModel {
   const { width, dropout } = cnnSmallOptions(options);
   return tf.sequential({
     name: 'cnn_small',
     layers: [
-      conv(width, 3, { inputShape: INPUT_SHAPE }),
+      conv(width, 3, { inputShape: inputShape(image) }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       conv(width * 2, 3),
       tf.layers.maxPooling2d({ poolSize: 2 }),
@@ -65,11 +77,11 @@ export function cnnSmall(options?: ModelOptions): tf.LayersModel {
 }
 
 /** The CNN of PyTorch's MNIST example, the architecture the PyTorch benchmark compares against. */
-export function classicCnn(): tf.LayersModel {
+export function classicCnn(image: ImageSize = MNIST_IMAGE): tf.LayersModel {
   return tf.sequential({
     name: 'classic_cnn',
     layers: [
-      conv(32, 3, { inputShape: INPUT_SHAPE, padding: 'valid' }),
+      conv(32, 3, { inputShape: inputShape(image), padding: 'valid' }),
       conv(64, 3, { padding: 'valid' }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.dropout({ rate: 0.25 }),
@@ -81,12 +93,12 @@ export function classicCnn(): tf.LayersModel {
   });
 }
 
-export function cnnDeep(options?: ModelOptions): tf.LayersModel {
+export function cnnDeep(options?: ModelOptions, image: ImageSize = MNIST_IMAGE): tf.LayersModel {
   const { width, dropout } = cnnDeepOptions(options);
   return tf.sequential({
     name: 'cnn_deep',
     layers: [
-      tf.layers.inputLayer({ inputShape: INPUT_SHAPE }),
+      tf.layers.inputLayer({ inputShape: inputShape(image) }),
       ...convBnRelu(width),
       ...convBnRelu(width),
       tf.layers.maxPooling2d({ poolSize: 2 }),
@@ -105,7 +117,7 @@ export function cnnDeep(options?: ModelOptions): tf.LayersModel {
   });
 }
 
-registerModel({ name: 'lenet5', family: 'cnn', description: 'LeNet-5 (LeCun 1998) with ReLU: two conv + avg-pool stages, three dense layers', options: [], build: lenet5 });
-registerModel({ name: 'cnn-small', family: 'cnn', description: 'Fast two-stage CNN (16-32 filters, max-pool, dense 128): 99.26% in three epochs', options: ['width', 'dropout'], validate: cnnSmallOptions, build: cnnSmall });
-registerModel({ name: 'classic-cnn', family: 'cnn', description: "PyTorch MNIST example CNN (conv 32, conv 64, max-pool, dense 128): the benchmark's reference", options: [], build: classicCnn });
-registerModel({ name: 'cnn-deep', family: 'cnn', description: 'Four conv layers with batch norm and dropout, dense 256: aims at 99.6%+ with augmentation', options: ['width', 'dropout'], validate: cnnDeepOptions, build: cnnDeep });
+registerModel({ name: 'lenet5', family: 'cnn', description: 'LeNet-5 (LeCun 1998) with ReLU: two conv + avg-pool stages, three dense layers', options: [], validate: validateCnn(() => undefined), build: (_, image) => lenet5(image) });
+registerModel({ name: 'cnn-small', family: 'cnn', description: 'Fast two-stage CNN (16-32 filters, max-pool, dense 128): 99.26% in three epochs', options: ['width', 'dropout'], validate: validateCnn(cnnSmallOptions), build: cnnSmall });
+registerModel({ name: 'classic-cnn', family: 'cnn', description: "PyTorch MNIST example CNN (conv 32, conv 64, max-pool, dense 128): the benchmark's reference", options: [], validate: validateCnn(() => undefined), build: (_, image) => classicCnn(image) });
+registerModel({ name: 'cnn-deep', family: 'cnn', description: 'Four conv layers with batch norm and dropout, dense 256: aims at 99.6%+ with augmentation', options: ['width', 'dropout'], validate: validateCnn(cnnDeepOptions), build: cnnDeep });

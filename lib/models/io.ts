@@ -3,9 +3,10 @@
  * (@tensorflow/tfjs has no file:// handler without tfjs-node, so this is the Node side of that format.)
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic';
+import { FileError } from '../util/files';
+import { MODEL_FILE, readSavedModel, readWeightData } from './manifest';
 // Registers the ViT's custom layers, without which a saved ViT cannot be deserialised.
 import './vit-layers';
 
@@ -17,7 +18,7 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
       const weightData = artifacts.weightData as ArrayBuffer;
       // Weights first: model.json is the file that marks the model complete.
       writeFileAtomic(join(dir, WEIGHTS_FILE), new Uint8Array(weightData));
-      writeJsonAtomic(join(dir, 'model.json'), {
+      writeJsonAtomic(join(dir, MODEL_FILE), {
         format: 'layers-model',
         generatedBy: `TensorFlow.js tfjs-layers v${tf.version.tfjs}`,
         convertedBy: null,
@@ -30,17 +31,13 @@ export async function saveModel(model: tf.LayersModel, dir: string): Promise<voi
 }
 
 export async function loadModel(dir: string): Promise<tf.LayersModel> {
-  const jsonFile = join(dir, 'model.json');
-  if (!existsSync(jsonFile)) throw new Error(`${jsonFile}: no saved model here`);
-  let manifest;
+  const saved = readSavedModel(dir);
+  const weightData = readWeightData(dir, saved);
   try {
-    manifest = JSON.parse(readFileSync(jsonFile, 'utf8'));
+    return await tf.loadLayersModel(tf.io.fromMemory({ modelTopology: saved.modelTopology, weightSpecs: saved.weightSpecs, weightData }));
   } catch (err) {
-    throw new Error(`${jsonFile}: not valid JSON (${(err as Error).message})`);
+    // tfjs's messages run on for sentences ("Unknown layer: Bogus. This may be due to..."): keep the first.
+    const reason = (err as Error).message.split('\n')[0].split('. ')[0];
+    throw new FileError(join(dir, MODEL_FILE), `cannot rebuild the model (${reason})`);
   }
-  const groups: tf.io.WeightsManifestConfig = manifest.weightsManifest;
-  const specs = groups.flatMap((group) => group.weights);
-  const buffers = groups.flatMap((group) => group.paths.map((p) => readFileSync(join(dir, p))));
-  const weightData = new Uint8Array(Buffer.concat(buffers)).buffer;
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: manifest.modelTopology, weightSpecs: specs, weightData }));
 }

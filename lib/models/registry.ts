@@ -1,10 +1,26 @@
 /**
- * The named architectures. Every model maps a [batch, 28, 28, 1] image batch to 10 logits
- * (no softmax: the loss wants logits, and callers that want probabilities apply softmax).
+ * The named architectures. Every model maps a [batch, height, width, 1] image batch to 10 logits
+ * (no softmax: the loss wants logits, and callers that want probabilities apply softmax); it is built for
+ * the image size of its data, MNIST's 28×28 unless told otherwise.
  */
 import * as tf from '@tensorflow/tfjs';
 
 export type ModelOptions = Record<string, number | string | boolean>;
+
+export interface ImageSize {
+  height: number;
+  width: number;
+}
+
+export const MNIST_IMAGE: ImageSize = { height: 28, width: 28 };
+
+export const describeSize = ({ height, width }: ImageSize) => `${height}×${width}`;
+
+/** The image size a built or loaded model takes (its input is [batch, height, width, 1]). */
+export function modelImageSize(model: tf.LayersModel): ImageSize {
+  const [, height, width] = model.inputs[0].shape;
+  return { height: height ?? 0, width: width ?? 0 };
+}
 
 export interface ModelSpec {
   name: string;
@@ -12,11 +28,12 @@ export interface ModelSpec {
   description: string;
   /** The option names build() understands: any other name is a typo, refused rather than silently ignored. */
   options: readonly string[];
-  /** Throws the reason when option values cannot build (say a ViT patch size that does not divide 28), without building:
-   *  lets a command refuse them before it loads data. */
-  validate?(options?: ModelOptions): void;
-  /** Builds a fresh model; options override the architecture's defaults (widths, dropout, patch size...). */
-  build(options?: ModelOptions): tf.LayersModel;
+  /** Throws the reason when option values cannot build, without building. Without `image` only the rules that
+   *  hold for any size are checked (a command refuses them before it loads data); with it, the size too
+   *  (a ViT patch size that does not divide the image). */
+  validate?(options?: ModelOptions, image?: ImageSize): void;
+  /** Builds a fresh model for images of `image` size; options override the architecture's defaults. */
+  build(options: ModelOptions | undefined, image: ImageSize): tf.LayersModel;
 }
 
 const registry = new Map<string, ModelSpec>();
@@ -45,9 +62,9 @@ export function checkModelOptions(name: string, options: ModelOptions | undefine
   }
 }
 
-export function buildModel(name: string, options?: ModelOptions): tf.LayersModel {
+export function buildModel(name: string, options?: ModelOptions, image: ImageSize = MNIST_IMAGE): tf.LayersModel {
   checkModelOptions(name, options);
-  return getModelSpec(name).build(options);
+  return getModelSpec(name).build(options, image);
 }
 
 export function countParams(model: tf.LayersModel): number {

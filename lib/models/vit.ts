@@ -1,12 +1,11 @@
 /**
- * The Vision Transformer family (Dosovitskiy et al. 2020) for 28×28 digits: patch tokens (optionally from a
+ * The Vision Transformer family (Dosovitskiy et al. 2020) for digit images (28×28 MNIST, or any size a patch divides): patch tokens (optionally from a
  * small convolutional stem), class token or mean pooling, learned positions, pre-norm encoder blocks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ModelOptions, numberOption, registerModel } from './registry';
+import { describeSize, ImageSize, MNIST_IMAGE, ModelOptions, numberOption, registerModel } from './registry';
 import { ClassToken, LayerNorm, MultiHeadSelfAttention, PatchEmbedding, PositionEmbedding, TokenPool, TokenPooling } from './vit-layers';
 
-const IMAGE_SIDE = 28;
 /** The conv stem's downsampling: two 2×2 max-pools. */
 const STEM_STRIDE = 4;
 
@@ -36,8 +35,16 @@ function choiceOption<T extends string>(options: ModelOptions | undefined, key: 
 
 const divisorsOf = (n: number) => Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
 
-/** Defaults ← options, validated: every configuration that cannot build is refused with the reason. */
-export function vitConfig(defaults: VitConfig, options?: ModelOptions): VitConfig {
+/** The patch sizes that tile an image (dividing both sides), multiples of the stem's stride with the conv stem. */
+function fittingPatchSizes({ height, width }: ImageSize, stem: VitStem): number[] {
+  return divisorsOf(height).filter((d) => width % d === 0 && (stem === 'patch' || d % STEM_STRIDE === 0));
+}
+
+/**
+ * Defaults ← options, validated: every configuration that cannot build is refused with the reason. The
+ * patch size is checked against `image` when given (a model is built for its data's size).
+ */
+export function vitConfig(defaults: VitConfig, options?: ModelOptions, image?: ImageSize): VitConfig {
   const config: VitConfig = {
     patchSize: numberOption(options, 'patchSize', defaults.patchSize),
     dim: numberOption(options, 'dim', defaults.dim),
@@ -52,11 +59,13 @@ export function vitConfig(defaults: VitConfig, options?: ModelOptions): VitConfi
     if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`ViT: ${key} must be a positive integer, got ${config[key]}`);
   }
   const { patchSize, dim, heads } = config;
-  if (IMAGE_SIDE % patchSize !== 0) {
-    throw new Error(`ViT: patchSize ${patchSize} does not divide the ${IMAGE_SIDE}-pixel image side (use one of ${divisorsOf(IMAGE_SIDE).join(', ')})`);
-  }
   if (config.stem === 'conv' && patchSize % STEM_STRIDE !== 0) {
     throw new Error(`ViT: the conv stem downsamples by ${STEM_STRIDE}, so patchSize must be a multiple of ${STEM_STRIDE}, got ${patchSize}`);
+  }
+  if (image && (image.height % patchSize !== 0 || image.width % patchSize !== 0)) {
+    const side = image.height === image.width ? `${image.height}-pixel image side` : `${describeSize(image)} image`;
+    const fitting = fittingPatchSizes(image, config.stem);
+    throw new Error(`ViT: patchSize ${patchSize} does not divide the ${side} (${fitting.length ? `use one of ${fitting.join(', ')}` : 'no patch size does'})`);
   }
   if (dim % heads !== 0) throw new Error(`ViT: dim ${dim} is not divisible by heads ${heads} (each head takes dim/heads channels)`);
   if (!(Math.round(config.mlpRatio * dim) >= 1)) throw new Error(`ViT: mlpRatio must be positive, got ${config.mlpRatio}`);
@@ -82,8 +91,8 @@ function encoderBlock(x: tf.SymbolicTensor, config: VitConfig, index: number): t
   return apply(tf.layers.add({ name: name('residual2') }), [afterAttention, hidden]);
 }
 
-export function buildVit(config: VitConfig, name = 'vit'): tf.LayersModel {
-  const input = tf.input({ shape: [IMAGE_SIDE, IMAGE_SIDE, 1], name: 'image' });
+export function buildVit(config: VitConfig, name = 'vit', image: ImageSize = MNIST_IMAGE): tf.LayersModel {
+  const input = tf.input({ shape: [image.height, image.width, 1], name: 'image' });
   let features: tf.SymbolicTensor = input;
   let patch = config.patchSize;
   if (config.stem === 'conv') {
@@ -115,14 +124,14 @@ export const VIT_PRESETS: Record<string, VitConfig> = {
 
 /** Registers a preset: its options are the VitConfig fields, its layers model is named like it (vit_tiny). */
 function registerVit(name: string, description: string): void {
-  const config = (options?: ModelOptions) => vitConfig(VIT_PRESETS[name], options);
+  const config = (options?: ModelOptions, image?: ImageSize) => vitConfig(VIT_PRESETS[name], options, image);
   registerModel({
     name,
     family: 'vit',
     description,
     options: Object.keys(VIT_PRESETS[name]),
     validate: config,
-    build: (options) => buildVit(config(options), name.replace('-', '_')),
+    build: (options, image) => buildVit(config(options, image), name.replace('-', '_'), image),
   });
 }
 

@@ -19,14 +19,32 @@ export function detectFormat(bytes: Uint8Array): ImageFormat | undefined {
   return undefined;
 }
 
+/**
+ * Decoding needs 4 bytes per pixel before any step can shrink the image: larger images are refused by their
+ * declared size, before decoding (a 100 KB PNG can declare 60000×60000). 40 megapixels admits phone photos.
+ */
+export const MAX_MEGAPIXELS = 40;
+
+function tooLarge(width: number, height: number): ImageError {
+  return new ImageError(`image too large: ${width}×${height} pixels (at most ${MAX_MEGAPIXELS} megapixels)`);
+}
+
+/** The size a PNG's IHDR chunk declares (always the first chunk, at a fixed offset). */
+function pngDeclaredSize(bytes: Buffer): { width: number; height: number } | undefined {
+  if (bytes.length < 24 || bytes.toString('latin1', 12, 16) !== 'IHDR') return undefined;
+  return { width: bytes.readUInt32BE(16), height: bytes.readUInt32BE(20) };
+}
+
 function decodePng(bytes: Buffer): RgbaImage {
+  const declared = pngDeclaredSize(bytes);
+  if (declared && declared.width * declared.height > MAX_MEGAPIXELS * 1e6) throw tooLarge(declared.width, declared.height);
   const png = PNG.sync.read(bytes);
   return { width: png.width, height: png.height, data: png.data };
 }
 
 function decodeJpeg(bytes: Buffer): RgbaImage {
   // Not tolerant: a truncated or damaged file is an error, not a half-grey picture.
-  const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false }) as jpeg.RawImageData<Uint8Array> & {
+  const decoded = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, tolerantDecoding: false, maxResolutionInMP: MAX_MEGAPIXELS }) as jpeg.RawImageData<Uint8Array> & {
     exifBuffer?: Uint8Array;
   };
   const image = { width: decoded.width, height: decoded.height, data: decoded.data };
@@ -42,6 +60,8 @@ export function decodeImage(bytes: Uint8Array, file?: string): RgbaImage {
   try {
     image = format === 'png' ? decodePng(buffer) : decodeJpeg(buffer);
   } catch (err) {
+    if (err instanceof ImageError) throw new ImageError(err.problem, file);
+    if (/maxResolutionInMP|maxMemoryUsageInMB/.test((err as Error).message)) throw new ImageError(`image too large (more than ${MAX_MEGAPIXELS} megapixels)`, file);
     throw new ImageError(`corrupt or truncated ${format.toUpperCase()} data (${(err as Error).message.split('\n')[0]})`, file);
   }
   if (image.width === 0 || image.height === 0) throw new ImageError(`empty image (${image.width}×${image.height} pixels)`, file);

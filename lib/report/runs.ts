@@ -1,7 +1,8 @@
 /** Finished runs read back from their directories (config.json, metrics.jsonl, summary.json) for tables and figures. */
-import { existsSync, readdirSync, readFileSync } from 'fs';
+import { existsSync, readdirSync } from 'fs';
 import { basename, join, resolve } from 'path';
 import { readRunConfig } from '../train/run';
+import { readJsonFile, readJsonLinesFile } from '../util/files';
 import type { EpochMetrics, RunSummary, TrainConfig } from '../train/types';
 
 export interface RunRecord {
@@ -21,10 +22,9 @@ export function loadRun(dir: string): RunRecord {
   const absolute = resolve(dir);
   const config = readRunConfig(absolute);
   if (!isFinishedRun(absolute)) throw new Error(`${absolute}: the run has not finished (no summary.json)`);
-  const summary: RunSummary = JSON.parse(readFileSync(join(absolute, 'summary.json'), 'utf8'));
+  const summary = readJsonFile<RunSummary>(join(absolute, 'summary.json'));
   const metricsFile = join(absolute, 'metrics.jsonl');
-  const lines = existsSync(metricsFile) ? readFileSync(metricsFile, 'utf8').split('\n').filter((l) => l.trim()) : [];
-  const metrics: EpochMetrics[] = lines.map((l) => JSON.parse(l));
+  const metrics = existsSync(metricsFile) ? readJsonLinesFile<EpochMetrics>(metricsFile) : [];
   return { name: basename(absolute), dir: absolute, config, metrics, summary };
 }
 

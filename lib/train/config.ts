@@ -44,6 +44,8 @@ export function validateConfig(c: TrainConfig): void {
   if (!(c.augmentShift >= 0) || !(c.augmentRotate >= 0)) throw new ConfigError('augmentShift and augmentRotate must be ≥ 0');
   try {
     checkModelOptions(c.model, c.modelOptions);
+    // Ranges too (a negative width, a patch size that cannot tile the image): a sweep refuses its space up front.
+    getModelSpec(c.model).validate?.(c.modelOptions);
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }

@@ -5,7 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { execSync } from 'child_process';
-import { existsSync, readFileSync, rmSync } from 'fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'fs';
 import { join } from 'path';
 import { initBackend } from '../backend/select';
 import { batchesOf, epochOrder, firstIndices, makeBatch, trainValSplit } from '../data/dataset';
@@ -13,12 +13,14 @@ import { loadMnist, MnistData } from '../data/mnist';
 import { createRng, deriveSeed, seedMathRandom } from '../data/random';
 import { calibrationSummary } from '../eval/calibration';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
-import { buildModel, countParams } from '../models/registry';
+import { buildModel, countParams, describeSize, ImageSize, modelImageSize } from '../models/registry';
 import { saveModel } from '../models/io';
-import { writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
+import { removeTemporaries, writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
+import { FileError, readJsonFile } from '../util/files';
+import { lockDirectory } from '../util/lock';
 import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
 import { progressBar } from '../util/progress';
-import { findCheckpoint, loadCheckpoint, saveCheckpoint, CheckpointState } from './checkpoint';
+import { CHECKPOINT_DIR, findCheckpoint, loadCheckpoint, saveCheckpoint, CheckpointState } from './checkpoint';
 import { validateConfig } from './config';
 import { createOptimizer, setLearningRate } from './optimizer';
 import { learningRateAt } from './schedule';
@@ -66,23 +68,58 @@ function projectVersions() {
 export function readRunConfig(runDir: string): TrainConfig {
   const file = join(runDir, 'config.json');
   if (!existsSync(file)) throw new Error(`${runDir}: not a run directory (no config.json)`);
-  return JSON.parse(readFileSync(file, 'utf8')).config as TrainConfig;
+  const config = readJsonFile<{ config?: TrainConfig }>(file).config;
+  if (typeof config?.model !== 'string') throw new FileError(file, 'no "config" with a model: not written by npm run train');
+  return config;
 }
+
+/** A saved model takes images of one size: data of another size is refused naming the data's directory. */
+export function checkImageSize(model: tf.LayersModel, image: ImageSize, dataDir: string): void {
+  const taken = modelImageSize(model);
+  if (taken.height !== image.height || taken.width !== image.width) {
+    throw new Error(`${dataDir}: its images are ${describeSize(image)}, the run's model takes ${describeSize(taken)}`);
+  }
+}
+
+/** Two processes training into one run directory would overwrite each other's files: the second refuses. */
+export const RUN_LOCK_FILE = 'run.lock';
+
+/** The loss became NaN or infinite: the run stops at that step, unfinished. */
+export class DivergedError extends Error {}
 
 export async function trainRun(config: TrainConfig, options: RunOptions = {}): Promise<RunResult> {
   validateConfig(config);
-  const log = (line: string) => options.verbose && process.stderr.write(line + '\n');
   const runDir = options.runDir ?? defaultRunDir(config.model);
-  const checkpointDir = options.resume ? findCheckpoint(runDir) : undefined;
   if (options.resume && !existsSync(join(runDir, 'config.json'))) throw new Error(`${runDir}: nothing to resume (no config.json)`);
+  const created = !existsSync(runDir);
+  mkdirSync(runDir, { recursive: true });
+  const release = lockDirectory(runDir, RUN_LOCK_FILE, 'a training');
+  try {
+    return await trainLocked(config, runDir, options);
+  } finally {
+    release();
+    // A run that failed before writing anything (bad data, say) leaves no empty directory behind.
+    if (created && readdirSync(runDir).length === 0) rmdirSync(runDir);
+  }
+}
+
+async function trainLocked(config: TrainConfig, runDir: string, options: RunOptions): Promise<RunResult> {
+  const log = (line: string) => options.verbose && process.stderr.write(line + '\n');
+  const checkpointDir = options.resume ? findCheckpoint(runDir) : undefined;
   if (!options.resume && existsSync(join(runDir, 'config.json'))) {
     throw new Error(`${runDir}: already holds a run; use --resume to continue it or choose another --run-dir`);
+  }
+  if (options.resume) {
+    // We hold the lock, so every temporary here was left by a killed process.
+    removeTemporaries(runDir);
+    rmSync(join(runDir, `${CHECKPOINT_DIR}.new`), { recursive: true, force: true });
   }
 
   // Data first: a bad dataset should fail before any backend work.
   const data = options.data ?? (await loadMnist(config.dataDir));
   const backend = await initBackend(config.backend);
   log(`backend: ${backend.name} (${backend.detail})`);
+  const image: ImageSize = { height: data.train.height, width: data.train.width };
   const split = trainValSplit(data.train.count, config.valFraction, config.seed, config.trainLimit);
   const testIndices = firstIndices(data.test.count, config.testLimit);
   log(`data: ${data.source.kind} ${data.source.dir} — train ${split.train.length}, validation ${split.val.length}, test ${testIndices.length}`);
@@ -91,7 +128,7 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
     rmSync(join(runDir, 'metrics.jsonl'), { force: true });
     writeJsonAtomic(join(runDir, 'config.json'), {
       config,
-      data: { ...data.source, trainSamples: split.train.length, valSamples: split.val.length, testSamples: testIndices.length },
+      data: { ...data.source, image, trainSamples: split.train.length, valSamples: split.val.length, testSamples: testIndices.length },
       backend,
       versions: projectVersions(),
       createdAt: new Date().toISOString(),
@@ -103,10 +140,11 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
   let state: CheckpointState = { epochsDone: 0, metrics: [], trainSeconds: 0, trainedSamples: 0 };
   if (checkpointDir) {
     ({ model, state } = await loadCheckpoint(checkpointDir, optimizer));
+    checkImageSize(model, image, data.source.dir);
     log(`resuming ${runDir} after epoch ${state.epochsDone}`);
   } else {
     seedMathRandom(deriveSeed(config.seed, 'init'));
-    model = buildModel(config.model, config.modelOptions);
+    model = buildModel(config.model, config.modelOptions, image);
   }
   const params = countParams(model);
   log(`model: ${config.model}, ${params.toLocaleString('en-US')} parameters`);
@@ -141,6 +179,16 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
       const result = trainStep(model, optimizer, images, labels, { ...config, lr });
       images.dispose();
       labels.dispose();
+      if (!isFinite(result.loss)) {
+        bar?.finish({});
+        // Sweeps record a diverged trial and go on: free what this run holds.
+        model.dispose();
+        optimizer.dispose();
+        throw new DivergedError(
+          `training diverged: the loss became ${result.loss} in epoch ${epoch + 1} (lr ${lr.toPrecision(3)}); ` +
+            `try a lower --lr or a --clip-norm (the run in ${runDir} is not marked finished)`,
+        );
+      }
       lossSum += result.loss * batch.size;
       correct += result.correct;
       seen += batch.size;

@@ -8,7 +8,7 @@ import { join } from 'path';
 import { initBackend } from '../backend/select';
 import type { MnistData } from '../data/mnist';
 import { buildModel } from '../models/registry';
-import { trainRun } from '../train/run';
+import { DivergedError, RUN_LOCK_FILE, trainRun } from '../train/run';
 import type { TrainConfig } from '../train/types';
 import { writeJsonAtomic } from '../util/atomic';
 import type { Job, TrialRecord } from './types';
@@ -42,11 +42,11 @@ function prepareRunDir(job: Job): boolean {
   return false;
 }
 
-/** An invalid model configuration (say, a patch size that does not divide 28) fails the trial, not the sweep. */
-async function modelError(config: TrainConfig): Promise<string | undefined> {
+/** An invalid model configuration (say, a patch size that does not divide the images) fails the trial, not the sweep. */
+async function modelError(config: TrainConfig, data: MnistData): Promise<string | undefined> {
   await initBackend(config.backend);
   try {
-    buildModel(config.model, config.modelOptions).dispose();
+    buildModel(config.model, config.modelOptions, { height: data.train.height, width: data.train.width }).dispose();
     return undefined;
   } catch (err) {
     return (err as Error).message;
@@ -55,13 +55,24 @@ async function modelError(config: TrainConfig): Promise<string | undefined> {
 
 export async function runJob(job: Job, data: MnistData): Promise<JobOutcome> {
   const started = Date.now();
-  const error = await modelError(job.config);
-  if (error !== undefined) {
+  const failed = (error: string): JobOutcome => {
     const none = { score: null, valAcc: null, valLoss: null, trainAcc: null, trainLoss: null, testAccuracy: null, testLoss: null, modelParams: null };
     return { status: 'failed', ...none, error, seconds: (Date.now() - started) / 1000, trainSeconds: 0 };
-  }
+  };
+  const error = await modelError(job.config, data);
+  if (error !== undefined) return failed(error);
   const resume = prepareRunDir(job);
-  const result = await trainRun(job.config, { runDir: job.runDir, resume, data });
+  // The sweep's lock makes this job the run's only trainer: a run.lock here was left by a worker of an
+  // interrupted sweep in this same process, whose pid therefore still looks alive.
+  rmSync(join(job.runDir, RUN_LOCK_FILE), { force: true });
+  let result;
+  try {
+    result = await trainRun(job.config, { runDir: job.runDir, resume, data });
+  } catch (err) {
+    // A learning rate the search tried that makes training diverge is a result for this trial, not the sweep's end.
+    if (err instanceof DivergedError) return failed(err.message);
+    throw err;
+  }
   result.model.dispose();
   const last = result.metrics[result.metrics.length - 1];
   return {

@@ -2,10 +2,10 @@
  * Search spaces: parsing and validating the JSON form (spaces/*.json) or the TypeScript form (defineSpace with
  * choice/int/uniform/loguniform), and turning a trial's values into a TrainConfig.
  */
-import { readFileSync } from 'fs';
 import '../models';
 import { resolveConfig } from '../train/config';
 import type { TrainConfig } from '../train/types';
+import { readJsonFile } from '../util/files';
 import type { ParamSpec, ParamValue, ParamValues, SearchSpace } from './types';
 
 export class SpaceError extends Error {
@@ -191,12 +191,8 @@ export function defineSpace(space: { model: string; description?: string; fixed?
 }
 
 export function loadSpace(file: string): SearchSpace {
-  let raw: unknown;
-  try {
-    raw = JSON.parse(readFileSync(file, 'utf8'));
-  } catch (err) {
-    throw new SpaceError(`${file}: ${(err as Error).message}`);
-  }
+  // A missing or unreadable file is a problem with the file (exit 1); a misspelt key is a bad argument.
+  const raw = readJsonFile(file);
   try {
     return parseSpace(raw);
   } catch (err) {

@@ -3,9 +3,11 @@
  * trial and rung so its content does not depend on completion order), trials.csv, best.json, and a lock
  * that keeps two processes from running the same sweep.
  */
-import { closeSync, existsSync, openSync, readFileSync, rmSync, writeSync } from 'fs';
+import { existsSync } from 'fs';
 import { join } from 'path';
 import { writeFileAtomic, writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
+import { readJsonFile, readJsonLinesFile } from '../util/files';
+import { lockDirectory } from '../util/lock';
 import type { SweepDefinition, TrialRecord } from './types';
 
 export const SWEEP_FILE = 'sweep.json';
@@ -19,7 +21,7 @@ export const trialRunDir = (trial: number) => join('runs', `trial-${String(trial
 export function readDefinition(dir: string): SweepDefinition {
   const file = join(dir, SWEEP_FILE);
   if (!existsSync(file)) throw new Error(`${dir}: not a sweep directory (no ${SWEEP_FILE})`);
-  return JSON.parse(readFileSync(file, 'utf8')) as SweepDefinition;
+  return readJsonFile<SweepDefinition>(file);
 }
 
 export function writeDefinition(dir: string, definition: SweepDefinition): void {
@@ -29,16 +31,7 @@ export function writeDefinition(dir: string, definition: SweepDefinition): void 
 export function readRecords(dir: string): TrialRecord[] {
   const file = join(dir, TRIALS_FILE);
   if (!existsSync(file)) return [];
-  return readFileSync(file, 'utf8')
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line, i) => {
-      try {
-        return JSON.parse(line) as TrialRecord;
-      } catch {
-        throw new Error(`${file}: line ${i + 1} is not valid JSON`);
-      }
-    });
+  return readJsonLinesFile<TrialRecord>(file);
 }
 
 export function sortRecords(records: TrialRecord[]): TrialRecord[] {
@@ -107,29 +100,7 @@ export function writeResults(dir: string, records: TrialRecord[], maxEpochs: num
   }
 }
 
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Takes the sweep's lock, or explains who holds it; a lock left by a killed process is taken over. */
 export function acquireLock(dir: string): () => void {
-  const file = join(dir, LOCK_FILE);
-  for (;;) {
-    try {
-      const fd = openSync(file, 'wx');
-      writeSync(fd, String(process.pid));
-      closeSync(fd);
-      return () => rmSync(file, { force: true });
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-    }
-    const pid = Number(readFileSync(file, 'utf8'));
-    if (pid > 0 && processAlive(pid)) throw new Error(`${dir}: the sweep is already running in process ${pid} (delete ${LOCK_FILE} if it is not)`);
-    rmSync(file, { force: true });
-  }
+  return lockDirectory(dir, LOCK_FILE, 'the sweep');
 }
