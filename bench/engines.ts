@@ -95,6 +95,7 @@ interface TorchOutput {
   torch: string;
   threads: number;
   ompWaitPolicy: string;
+  blas: { name: string; library: string; reference: boolean };
   models: Record<string, Measurement>;
   missing: string[];
 }
@@ -104,7 +105,10 @@ export function runTorch(python: string, spec: RunSpec): EngineRun {
   if (failure) return { outcome: { status: 'failed', reason: failure } };
   const output = lastJsonLine(stdout) as TorchOutput | undefined;
   if (!output?.models) return { outcome: { status: 'failed', reason: 'torch_reference.py printed no result' } };
-  const detail = `PyTorch ${output.torch}, ${output.threads} threads, OMP_WAIT_POLICY=${output.ompWaitPolicy} (${python})`;
+  const blas = output.blas.reference
+    ? `REFERENCE BLAS (${output.blas.library}): 3-4x slower than a real one, install libopenblas0-pthread before comparing`
+    : `${output.blas.name} (${output.blas.library})`;
+  const detail = `PyTorch ${output.torch}, ${output.threads} threads, OMP_WAIT_POLICY=${output.ompWaitPolicy}, ${blas} (${python})`;
   const result = output.models[spec.model];
   if (!result) return { outcome: { status: 'skipped', reason: `bench/torch_reference.py has no PyTorch version of ${spec.model}` }, detail };
   return { outcome: { status: 'measured', result }, detail };

@@ -27,17 +27,22 @@ export function jsonSummary(report: BenchmarkReport): JsonSummary {
 
 export interface Ratio {
   model: string;
-  /** tfjs-WASM throughput over PyTorch throughput: above 1, WASM is faster. */
+  engine: Engine;
+  /** The tfjs engine's throughput over PyTorch's: above 1, the tfjs engine is faster. */
   train: number;
   infer: number;
 }
 
-/** WASM / PyTorch for every model measured on both. */
-export function wasmTorchRatios(report: BenchmarkReport): Ratio[] {
+/** Engine / PyTorch for every model and tfjs engine measured alongside PyTorch. */
+export function torchRatios(report: BenchmarkReport): Ratio[] {
   return Object.entries(report.models).flatMap(([model, outcomes]) => {
-    const [wasm, torch] = [measured(outcomes.wasm), measured(outcomes.torch)];
-    if (!wasm || !torch) return [];
-    return [{ model, train: wasm.trainSamplesPerSec / torch.trainSamplesPerSec, infer: wasm.inferImagesPerSec / torch.inferImagesPerSec }];
+    const torch = measured(outcomes.torch);
+    if (!torch) return [];
+    return (Object.entries(outcomes) as [Engine, Outcome][]).flatMap(([engine, outcome]) => {
+      const m = measured(outcome);
+      if (!m || engine === 'torch') return [];
+      return [{ model, engine, train: m.trainSamplesPerSec / torch.trainSamplesPerSec, infer: m.inferImagesPerSec / torch.inferImagesPerSec }];
+    });
   });
 }
 
@@ -82,10 +87,10 @@ function throughputTable(report: BenchmarkReport): string {
 }
 
 function ratioTable(report: BenchmarkReport): string | undefined {
-  const ratios = wasmTorchRatios(report);
+  const ratios = torchRatios(report);
   if (ratios.length === 0) return undefined;
-  const rows = ratios.map((r) => [r.model, `${r.train.toFixed(2)}×`, `${r.infer.toFixed(2)}×`]);
-  return formatTable(['model', 'train', 'infer'], rows);
+  const rows = ratios.map((r, i) => [i > 0 && ratios[i - 1].model === r.model ? '' : r.model, r.engine, `${r.train.toFixed(2)}×`, `${r.infer.toFixed(2)}×`]);
+  return formatTable(['model', 'engine', 'train', 'infer'], rows, 2);
 }
 
 export function profileTable(profile: KernelProfile, top: number): string {
@@ -130,7 +135,8 @@ export function renderReport(report: BenchmarkReport, profileTop = 5): string {
     throughputTable(report),
   ];
   const ratios = ratioTable(report);
-  sections.push(ratios ? `tfjs-WASM / PyTorch (above 1: WASM faster)\n${ratios}` : 'tfjs-WASM / PyTorch: no model was measured on both');
+  sections.push(ratios ? `tfjs engine / PyTorch (above 1: the tfjs engine is faster)\n${ratios}` : 'tfjs engine / PyTorch: no model was measured on both');
+  if (report.engines.torch?.includes('REFERENCE BLAS')) sections.unshift('WARNING: PyTorch runs on the reference BLAS here; its figures are 3-4x too low (apt-get install libopenblas0-pthread)');
   const profileBlocks = profiles(report, profileTop);
   if (profileBlocks.length) sections.push(`Per-kernel time of one training step (tf.profile), top ${profileTop}\n${profileBlocks.join('\n')}`);
   const missing = notMeasured(report);

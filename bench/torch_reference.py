@@ -218,6 +218,21 @@ def measure(name, batch_size, steps, warmup, seed):
     }
 
 
+def blas_in_use():
+    """The BLAS library this process has mapped once a matrix product ran. Debian's torch calls the
+    libblas.so.3 that update-alternatives points at: OpenBLAS with libopenblas0-pthread, else the
+    reference BLAS, which is 3-4x slower and would make any comparison meaningless."""
+    torch.mm(torch.ones(64, 64), torch.ones(64, 64))
+    with open('/proc/self/maps') as maps:
+        libraries = {line.split()[-1] for line in maps if '.so' in line}
+    for marker, name in (('openblas', 'OpenBLAS'), ('mkl', 'MKL'), ('blis', 'BLIS'), ('atlas', 'ATLAS')):
+        found = sorted(lib for lib in libraries if marker in os.path.basename(lib).lower() or f'/{marker}' in lib.lower())
+        if found:
+            return {'name': name, 'library': found[0], 'reference': False}
+    reference = sorted(lib for lib in libraries if 'libblas' in os.path.basename(lib))
+    return {'name': 'reference BLAS', 'library': reference[0] if reference else 'none found', 'reference': True}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--model', action='append', help=f'repeatable; default all of {", ".join(MODELS)}')
@@ -236,6 +251,7 @@ def main():
         'torch': torch.__version__,
         'threads': torch.get_num_threads(),
         'ompWaitPolicy': os.environ['OMP_WAIT_POLICY'],
+        'blas': blas_in_use(),
         'models': models,
         'missing': missing,
     }))

@@ -3,6 +3,7 @@
  * naming the option or file and leaves the run as it was — except that evaluate keeps the evaluation it
  * computed when only summary.json is damaged.
  */
+import { BACKEND_ORDER } from '../lib/backend/select';
 import { readFileSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { test } from 'uvu';
@@ -16,7 +17,7 @@ const evaluateCases: BadCase[] = [
   { name: 'a missing run directory is named', args: ['--run', '/nonexistent/run'], code: 1, says: /\/nonexistent\/run: no finished run here/ },
   damagedRun('--test-limit 0 is refused', () => undefined, /--test-limit must be an integer ≥ 1, got "0"/, (r) => [...runArgs(r), '--test-limit', '0'], 2),
   damagedRun('--test-limit -5 gives the range message', () => undefined, /--test-limit must be an integer ≥ 1, got "-5"/, (r) => [...runArgs(r), '--test-limit', '-5'], 2),
-  damagedRun('--backend nope is refused', () => undefined, /--backend must be one of node, wasm, cpu/, (r) => [...runArgs(r), '--backend', 'nope'], 2),
+  damagedRun('--backend nope is refused', () => undefined, new RegExp(`--backend must be one of ${BACKEND_ORDER.join(", ")}`), (r) => [...runArgs(r), '--backend', 'nope'], 2),
   damagedRun('a missing --data directory is named', () => undefined, /\/nonexistent\/data: data directory does not exist/, (r) => [...runArgs(r), '--data', '/nonexistent/data']),
   damagedRun('--data with images of another size than the model is named', () => undefined, /its images are 32×32, the run's model takes 28×28/, (r) => [...runArgs(r), '--data', data32]),
   ...RUN_DAMAGE.map(([name, damage, says]) => damagedRun(name, damage, says)),

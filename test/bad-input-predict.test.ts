@@ -5,6 +5,7 @@
  * seven-progressive.jpg are MNIST test digit 0 (a 7) converted by ImageMagick (`-colorspace CMYK`) and
  * jpegtran (`-progressive`), which jpeg-js cannot write.
  */
+import { BACKEND_ORDER } from '../lib/backend/select';
 import { mkdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'fs';
 import * as jpeg from 'jpeg-js';
 import { join } from 'path';
@@ -99,7 +100,7 @@ const cases: BadCase[] = [
   { name: '--top 11 is refused', args: () => ['--run', run, '--top', '11', file('seven.png')], code: 2, says: /--top must be at most 10, got 11/ },
   { name: '--top 0 is refused', args: () => ['--run', run, '--top', '0', file('seven.png')], code: 2, says: /--top must be an integer ≥ 1, got "0"/ },
   { name: '--top -1 gives the range message', args: () => ['--run', run, '--top', '-1', file('seven.png')], code: 2, says: /--top must be an integer ≥ 1, got "-1"/ },
-  { name: '--backend nope is refused', args: () => ['--run', run, '--backend', 'nope', file('seven.png')], code: 2, says: /--backend must be one of node, wasm, cpu/ },
+  { name: '--backend nope is refused', args: () => ['--run', run, '--backend', 'nope', file('seven.png')], code: 2, says: new RegExp(`--backend must be one of ${BACKEND_ORDER.join(", ")}`) },
   { name: 'an unknown option is refused', args: () => ['--run', run, '--colour', file('seven.png')], code: 2, says: /Unknown option '--colour'/ },
   { name: 'a missing run directory is named', args: () => ['--run', '/nonexistent/run', file('seven.png')], code: 1, says: /\/nonexistent\/run: no such run directory/ },
   { name: 'a directory without a model is named', args: () => ['--run', dir, file('seven.png')], code: 1, says: /no saved model here/ },

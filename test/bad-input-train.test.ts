@@ -3,6 +3,7 @@
  * (a problem with a file) with one line naming the option or file, and leaves the directories as they were.
  * The last tests: a killed training leaves a lock and temporaries that --resume cleans up.
  */
+import { BACKEND_ORDER } from '../lib/backend/select';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, truncateSync, writeFileSync } from 'fs';
 import { join } from 'path';
 import { test } from 'uvu';
@@ -58,7 +59,7 @@ const cases: BadCase[] = [
   option('--warmup-epochs beyond the epochs is refused', ['--epochs', '2', '--warmup-epochs', '5'], /warmupEpochs must be in \[0, 3\)/),
   option('--schedule nope is refused', ['--schedule', 'nope'], /--schedule must be one of constant, step, cosine, onecycle, got "nope"/),
   option('--optimizer nope is refused', ['--optimizer', 'nope'], /--optimizer must be one of adam, adamw, sgd/),
-  option('--backend nope is refused', ['--backend', 'nope'], /--backend must be one of node, wasm, cpu/),
+  option('--backend nope is refused', ['--backend', 'nope'], new RegExp(`--backend must be one of ${BACKEND_ORDER.join(", ")}`)),
   option('--seed -3 gives the range message', ['--seed', '-3'], /--seed must be an integer ≥ 0, got "-3"/),
   option('--train-limit 0 is refused', ['--train-limit', '0'], /--train-limit must be an integer ≥ 1/),
   option('an unknown option is refused', ['--frobnicate'], /Unknown option '--frobnicate'/),

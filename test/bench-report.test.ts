@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { findTorchPython, lastJsonLine, protocolFor } from '../bench/engines';
 import { median, throughput } from '../bench/measure';
 import { summariseKernels } from '../bench/profile';
-import { formatTable, jsonSummary, renderReport, wasmTorchRatios } from '../bench/report';
+import { formatTable, jsonSummary, renderReport, torchRatios } from '../bench/report';
 import type { BenchmarkReport, Measurement } from '../bench/types';
 
 function measurement(train: number, infer: number, rss: number): Measurement {
@@ -96,8 +96,8 @@ test('jsonSummary: exactly models → engine → the three numbers, measured eng
   assert.equal(JSON.parse(JSON.stringify(summary)), summary);
 });
 
-test('wasmTorchRatios: only models measured on both engines', () => {
-  assert.equal(wasmTorchRatios(report), [{ model: 'classic-cnn', train: 100.04 / 200, infer: 1.5 }]);
+test('torchRatios: every tfjs engine of the models measured with PyTorch too', () => {
+  assert.equal(torchRatios(report), [{ model: 'classic-cnn', engine: 'wasm', train: 100.04 / 200, infer: 1.5 }]);
 });
 
 test('formatTable: text columns left-aligned, numbers right-aligned', () => {
@@ -108,7 +108,7 @@ test('renderReport: every measured row, the ratio table, profiles and the reason
   const text = renderReport(report);
   assert.match(text, /load average \(1\/5\/15 min\): 1\.00 1\.00 1\.00 at start, 2\.00 2\.00 2\.00 at end/);
   assert.match(text, /classic-cnn\s+wasm\s+1,000\s+100\.0\s+1066\.7–1280\.0\s+300\.0/);
-  assert.match(text, /classic-cnn\s+0\.50×\s+1\.50×/);
+  assert.match(text, /classic-cnn\s+wasm\s+0\.50×\s+1\.50×/);
   assert.match(text, /classic-cnn · wasm: 10\.0 ms of kernel time in 3 kernel calls\n\s+kernel.*\n\s+Conv2D\s+7\.5\s+75\.0%\s+2/);
   assert.match(text, /classic-cnn · cpu: skipped: a training step is estimated at 260 s/);
   assert.match(text, /lenet5 · torch: failed: exit 1/);

@@ -27,7 +27,8 @@ const spaceJson = {
 };
 const space = defineSpace(spaceJson as Parameters<typeof defineSpace>[0]);
 // 4 trials, eta 2, budgets 1 → 2 epochs: 4 + 2 jobs. Seed 3 promotes one constant and one cosine trial.
-const sweep = { space, sampler: 'halving' as const, trials: 4, seed: 3, maxEpochs: 2, eta: 2 };
+// One thread per trial whatever the worker count: results depend on the engine's thread count, not on the workers.
+const sweep = { space, sampler: 'halving' as const, trials: 4, seed: 3, maxEpochs: 2, eta: 2, threads: 1 };
 
 let data: MnistData;
 let sequential: TrialRecord[];
@@ -155,7 +156,7 @@ test('npm run tune: killed with SIGKILL mid-sweep, then --resume, gives the same
   const spaceFile = join(root, 'space.json');
   writeFileSync(spaceFile, JSON.stringify(spaceJson));
   const dir = join(root, 'killed');
-  const args = ['--space', spaceFile, '--sampler', 'halving', '--trials', '4', '--seed', '3', '--max-epochs', '2', '--eta', '2', '--data', dataDir, '--sweep-dir', dir, '--workers', '1'];
+  const args = ['--space', spaceFile, '--sampler', 'halving', '--trials', '4', '--seed', '3', '--max-epochs', '2', '--eta', '2', '--data', dataDir, '--sweep-dir', dir, '--workers', '1', '--threads', '1'];
 
   const first = runCli(args);
   const trials = join(dir, 'trials.jsonl');

@@ -31,6 +31,7 @@ Usage: npm run train -- --model NAME [options]
   --test-limit N        evaluate on the first N test images
   --data DIR            directory with the four MNIST-format IDX files (raw or .gz)
   --backend B           ${BACKEND_ORDER.join(' | ')} (default: the first that loads, in this order)
+  --threads N           threads of the multi-threaded engines, onednn and wasm-threaded (default: every core, at most 8)
   --run-dir DIR         where the run goes (default results/runs/<timestamp>-<model>)
   --resume              continue the run in --run-dir from its last complete epoch
 `;
@@ -84,6 +85,7 @@ runCli('train', USAGE, async (argv) => {
     'test-limit': { type: 'string' },
     data: { type: 'string' },
     backend: { type: 'string' },
+    threads: { type: 'string' },
     'run-dir': { type: 'string' },
     resume: { type: 'boolean' },
   });
@@ -105,6 +107,7 @@ runCli('train', USAGE, async (argv) => {
     testLimit: intOption('test-limit', values['test-limit']),
     dataDir: values.data ? resolve(values.data) : undefined,
     backend: choiceOption('backend', values.backend, BACKEND_ORDER),
+    threads: intOption('threads', values.threads),
     modelOptions: modelOptions(values['model-option']),
   };
   const runDir = values['run-dir'] ? resolve(values['run-dir']) : undefined;

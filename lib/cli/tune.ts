@@ -25,6 +25,7 @@ Usage: npm run tune -- --space FILE [options]
   --train-limit N       use only N training images per trial
   --data DIR            directory with the four MNIST-format IDX files
   --backend B           ${BACKEND_ORDER.join(' | ')} (default: the first that loads, in this order)
+  --threads N           threads of each trial's engine (default: the cores divided among the workers)
   --sweep-dir DIR       where the sweep goes (default results/sweeps/<timestamp>-<model>-<sampler>)
   --workers N           parallel trials, one worker thread each (default: ${defaultWorkers()}, the number of cores)
   --resume              continue the sweep in --sweep-dir; finished trials are kept, unfinished ones resume
@@ -62,6 +63,7 @@ function checkResumeOptions(d: SweepDefinition, given: Record<string, unknown>):
     'train-limit': d.trainLimit,
     data: d.dataDir,
     backend: d.backend,
+    threads: d.configs[0]?.threads,
   };
   for (const [name, value] of Object.entries(given)) {
     if (value !== undefined && value !== recorded[name]) {
@@ -94,6 +96,7 @@ runCli('tune', USAGE, async (argv) => {
     'train-limit': { type: 'string' },
     data: { type: 'string' },
     backend: { type: 'string' },
+    threads: { type: 'string' },
     'sweep-dir': { type: 'string' },
     workers: { type: 'string' },
     resume: { type: 'boolean' },
@@ -109,6 +112,7 @@ runCli('tune', USAGE, async (argv) => {
     'train-limit': intOption('train-limit', values['train-limit']),
     data: values.data ? resolve(values.data) : undefined,
     backend: choiceOption('backend', values.backend, BACKEND_ORDER),
+    threads: intOption('threads', values.threads),
   };
   const started = Date.now();
   const onStart = (verb: string) => (definition: SweepDefinition, dir: string) => {
@@ -153,6 +157,7 @@ runCli('tune', USAGE, async (argv) => {
     trainLimit: sweep['train-limit'],
     dataDir: sweep.data,
     backend: sweep.backend,
+    threads: sweep.threads,
     sweepDir: values['sweep-dir'],
     workers,
     onStart: onStart('sweeping'),

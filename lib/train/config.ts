@@ -36,6 +36,7 @@ export function validateConfig(c: TrainConfig): void {
   if (!SCHEDULES.includes(c.schedule)) throw new ConfigError(`schedule must be one of ${SCHEDULES.join(', ')}, got ${c.schedule}`);
   if (!OPTIMIZERS.includes(c.optimizer)) throw new ConfigError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${c.optimizer}`);
   if (c.backend !== undefined && !BACKEND_ORDER.includes(c.backend)) throw new ConfigError(`backend must be one of ${BACKEND_ORDER.join(', ')}, got ${c.backend}`);
+  if (c.threads !== undefined) positiveInt('threads', c.threads);
   inRange('weightDecay', c.weightDecay, 0, 1);
   inRange('labelSmoothing', c.labelSmoothing, 0, 1);
   inRange('valFraction', c.valFraction, 0, 0.5);

@@ -117,7 +117,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
 
   // Data first: a bad dataset should fail before any backend work.
   const data = options.data ?? (await loadMnist(config.dataDir));
-  const backend = await initBackend(config.backend);
+  const backend = await initBackend(config.backend, { threads: config.threads });
   log(`backend: ${backend.name} (${backend.detail})`);
   const image: ImageSize = { height: data.train.height, width: data.train.width };
   const split = trainValSplit(data.train.count, config.valFraction, config.seed, config.trainLimit);

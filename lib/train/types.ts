@@ -33,6 +33,8 @@ export interface TrainConfig {
   testLimit?: number;
   dataDir?: string;
   backend?: BackendName;
+  /** Threads of the multi-threaded engines (default: every core; a sweep divides them among its workers). */
+  threads?: number;
   /** Model-specific options (widths, dropout, patch size, ...), passed to the model builder. */
   modelOptions?: Record<string, number | string | boolean>;
 }

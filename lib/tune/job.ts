@@ -44,7 +44,7 @@ function prepareRunDir(job: Job): boolean {
 
 /** An invalid model configuration (say, a patch size that does not divide the images) fails the trial, not the sweep. */
 async function modelError(config: TrainConfig, data: MnistData): Promise<string | undefined> {
-  await initBackend(config.backend);
+  await initBackend(config.backend, { threads: config.threads });
   try {
     buildModel(config.model, config.modelOptions, { height: data.train.height, width: data.train.width }).dispose();
     return undefined;

@@ -206,6 +206,7 @@ export interface TrialSettings {
   trainLimit?: number;
   dataDir?: string;
   backend?: TrainConfig['backend'];
+  threads?: number;
 }
 
 /** A trial's training configuration: the model's recipe ← fixed ← the trial's values ← the sweep's settings. */

@@ -7,7 +7,7 @@ import { existsSync, mkdirSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import { loadMnist, MnistData } from '../data/mnist';
 import { validateConfig } from '../train/config';
-import type { BackendName } from '../backend/select';
+import { defaultThreads, type BackendName } from '../backend/select';
 import { RESULTS_DIR } from '../util/paths';
 import type { JobOutcome } from './job';
 import { dueJobs, jobKey, JobRef, jobStart, makePlan, PlanOptions, totalJobs } from './plan';
@@ -34,6 +34,8 @@ export interface SweepOptions extends PlanOptions, ExecuteOptions {
   trainLimit?: number;
   dataDir?: string;
   backend?: BackendName;
+  /** Threads of each trial's engine (default: the cores divided among the workers). */
+  threads?: number;
 }
 
 export interface SweepResult {
@@ -90,7 +92,9 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
   if (!Number.isInteger(maxEpochs) || maxEpochs < 1) throw new Error(`maxEpochs must be a positive integer, got ${maxEpochs}`);
   const plan = makePlan(space, { ...options, minEpochs, eta });
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
-  const settings = { epochs: maxEpochs, seed, trainLimit: options.trainLimit, dataDir, backend: options.backend };
+  // Workers train side by side: each gets its share of the cores, so their engines do not oversubscribe them.
+  const threads = options.threads ?? Math.max(1, Math.floor(defaultThreads() / (options.workers ?? defaultWorkers())));
+  const settings = { epochs: maxEpochs, seed, trainLimit: options.trainLimit, dataDir, backend: options.backend, threads };
   const definition: SweepDefinition = {
     version: 1,
     sampler,

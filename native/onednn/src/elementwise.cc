@@ -6,6 +6,8 @@
 #include <cstring>
 #include <vector>
 
+#include <omp.h>
+
 #include "kernels.h"
 
 namespace pw {
@@ -134,7 +136,12 @@ void unary(const Args &a) {
 
 // sum(heap, x, out, rows, cols, leading): leading 1 sums over rows (out has
 // cols values: a bias gradient over N·H·W), 0 over cols (out has rows values).
-// Each thread sums a block in float, blocks are added in double.
+// The order of every addition is fixed by the source, never by where a tensor
+// sits on the heap or which thread finishes first, so a run repeats exactly:
+// a row is summed in LANES interleaved partial sums (vectorisable without
+// reassociation), and the threads' partial sums are added in thread order.
+constexpr int64_t LANES = 16;
+
 void sum(const Args &a) {
   const int64_t rows = a.i(3), cols = a.i(4);
   const float *x = a.floats(1, rows * cols);
@@ -143,29 +150,35 @@ void sum(const Args &a) {
 #pragma omp parallel for schedule(static) if (rows * cols >= PARALLEL_MIN)
     for (int64_t r = 0; r < rows; r++) {
       const float *row = x + r * cols;
+      float lane[LANES] = {0.f};
+      int64_t c = 0;
+      for (; c + LANES <= cols; c += LANES) {
+        for (int64_t l = 0; l < LANES; l++) lane[l] += row[c + l];
+      }
+      for (int64_t l = 0; c < cols; c++, l++) lane[l] += row[c];
       float s = 0.f;
-#pragma omp simd reduction(+ : s)
-      for (int64_t c = 0; c < cols; c++) s += row[c];
+      for (int64_t l = 0; l < LANES; l++) s += lane[l];
       out[r] = s;
     }
     return;
   }
   float *out = a.floats(2, cols);
   const int teams = rows * cols >= PARALLEL_MIN ? threads() : 1;
-  std::vector<double> total(cols, 0.0);
+  std::vector<float> parts(static_cast<size_t>(teams) * cols, 0.f);
 #pragma omp parallel num_threads(teams)
   {
-    std::vector<float> part(cols, 0.f);
-#pragma omp for schedule(static) nowait
+    float *part = parts.data() + static_cast<size_t>(omp_get_thread_num()) * cols;
+#pragma omp for schedule(static)
     for (int64_t r = 0; r < rows; r++) {
       const float *row = x + r * cols;
-#pragma omp simd
       for (int64_t c = 0; c < cols; c++) part[c] += row[c];
     }
-#pragma omp critical
-    for (int64_t c = 0; c < cols; c++) total[c] += part[c];
   }
-  for (int64_t c = 0; c < cols; c++) out[c] = static_cast<float>(total[c]);
+  for (int64_t c = 0; c < cols; c++) {
+    double total = 0;
+    for (int t = 0; t < teams; t++) total += parts[static_cast<size_t>(t) * cols + c];
+    out[c] = static_cast<float>(total);
+  }
 }
 
 // adam(heap, value, m, v, gradient, accBeta1, accBeta2, outValue, outM, outV,
