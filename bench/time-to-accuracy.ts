@@ -44,7 +44,7 @@ class TargetReached extends Error {}
 
 export async function timeToAccuracy(target: number, options: { model?: string; backend?: BackendName } = {}): Promise<TimeToAccuracy> {
   const loadAtStart = loadavg();
-  const config = resolveConfig({ model: options.model ?? 'cnn-small', backend: options.backend ?? 'wasm' });
+  const config = resolveConfig({ model: options.model ?? 'cnn-small', backend: options.backend });
   const data = await loadMnist(config.dataDir); // loading is not training: done before the clock starts
   const testIndices = firstIndices(data.test.count);
 

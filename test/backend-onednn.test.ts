@@ -127,6 +127,7 @@ if (!available) {
     const pairs: Array<[number[], number[]]> = [
       [[4, 5], [4, 5]], [[4, 5], [5]], [[5], [4, 5]], [[4, 5], [4, 1]], [[4, 1], [4, 5]], [[4, 5], []], [[], [4, 5]],
       [[2, 3, 4, 5], [1, 1, 1, 5]], [[2, 3, 4, 5], [2, 3, 1, 1]], [[2, 3, 4, 5], [3, 4, 5]], [[2, 3, 4, 5], [3, 1, 5]],
+      [[128, 49, 1], [128, 49, 64]], [[6, 1], [1, 7]], [[1, 7], [6, 1]], [[64, 24, 24, 32], []],
       [[64, 24, 24, 32], [32]], [[64, 24, 24, 32], [64, 24, 24, 32]],
     ];
     for (const [a, b] of pairs) {
@@ -135,7 +136,9 @@ if (!available) {
       }
     }
     const x = () => tf.concat([rand([1000], 18), tf.tensor1d([0, -0, NaN, Infinity, -Infinity])]);
-    for (const op of [tf.relu, (t: tf.Tensor) => tf.step(t, 0.3), tf.square, (t: tf.Tensor) => tf.sqrt(tf.abs(t)), tf.neg]) {
+    const positive = (t: tf.Tensor) => tf.add(tf.abs(t), 1e-3);
+    for (const op of [tf.relu, (t: tf.Tensor) => tf.step(t, 0.3), tf.square, (t: tf.Tensor) => tf.sqrt(tf.abs(t)), tf.neg, tf.exp,
+      tf.erf, tf.tanh, (t: tf.Tensor) => tf.rsqrt(positive(t)), (t: tf.Tensor) => tf.log(positive(t))]) {
       await compare(`unary ${op.name}`, () => op(x()));
     }
     await compare('cast bool to float', () => tf.cast(tf.greater(rand([70000], 19), 0), 'float32'));

@@ -35,7 +35,7 @@ benchmark says so and runs the rest.
   --json                   end the output with one line {"models": {name: {engine: {trainSamplesPerSec,
                            inferImagesPerSec, peakRssMB}}}}
 
-  --time-to-accuracy X     instead: train cnn-small's recipe on full MNIST with WASM (--model and --backend
+  --time-to-accuracy X     instead: train cnn-small's recipe on full MNIST with the best engine (--model and --backend
                            change that), test accuracy after every epoch, report the wall time until it is ≥ X
                            (writes results/bench/<timestamp>-time-to-accuracy.json)
 `;

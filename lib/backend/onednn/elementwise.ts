@@ -21,7 +21,7 @@ function identity(args: KernelArgs<'x'>): TensorInfo | null {
 }
 
 /** The unary loops' op codes (elementwise.cc, unary). */
-const UNARY = { relu: 0, step: 1, square: 2, sqrt: 3, neg: 4, boolToFloat: 5 } as const;
+const UNARY = { relu: 0, step: 1, square: 2, sqrt: 3, neg: 4, boolToFloat: 5, exp: 6, erf: 7, rsqrt: 8, log: 9, tanh: 10 } as const;
 
 function runUnary(args: KernelArgs<string>, addon: OnednnAddon, x: TensorInfo, op: number, alpha = 0): TensorInfo | null {
   const { backend } = args;
@@ -102,6 +102,11 @@ export const ELEMENTWISE_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
   [tf.Square, unary(UNARY.square)],
   [tf.Sqrt, unary(UNARY.sqrt)],
   [tf.Neg, unary(UNARY.neg)],
+  [tf.Exp, unary(UNARY.exp)],
+  [tf.Erf, unary(UNARY.erf)],
+  [tf.Rsqrt, unary(UNARY.rsqrt)],
+  [tf.Log, unary(UNARY.log)],
+  [tf.Tanh, unary(UNARY.tanh)],
   [tf.Add, binary(0)],
   [tf.Sub, binary(1)],
   [tf.Multiply, binary(2)],

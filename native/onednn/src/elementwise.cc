@@ -17,7 +17,7 @@ constexpr int64_t PARALLEL_MIN = 1 << 15;
 
 // How an operand of a broadcast binary op is indexed at output element i:
 // full (i), trailing (i % len: a bias against NHWC), leading (i / rep: one
-// value per row) or scalar.
+// value per row); a one-element operand is a scalar.
 enum Broadcast : int64_t { FULL = 0, TRAILING = 1, LEADING = 2 };
 
 struct Operand {
@@ -27,43 +27,77 @@ struct Operand {
   int64_t rep;  // LEADING: output elements per operand element
 };
 
+// The output seen as rows x cols, so every operand is one of: the whole
+// matrix, one value per row, one value per column, or a scalar. The inner
+// loop over a row is then plain and vectorised, with no division per element.
+enum Access { MATRIX, PER_ROW, PER_COL, SCALAR };
+
+struct View {
+  const float *data;
+  Access access;
+};
+
+template <Access A>
+inline float at(const float *d, int64_t r, int64_t c, int64_t cols) {
+  if constexpr (A == MATRIX) return d[r * cols + c];
+  if constexpr (A == PER_ROW) return d[r];
+  if constexpr (A == PER_COL) return d[c];
+  return d[0];
+}
+
+template <Access A, Access B, typename Op>
+void matrixLoop(const float *a, const float *b, float *out, int64_t rows, int64_t cols, Op op) {
+  const int64_t n = rows * cols;
+  if (rows == 1) {
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+    for (int64_t c = 0; c < cols; c++) out[c] = op(at<A>(a, 0, c, cols), at<B>(b, 0, c, cols));
+    return;
+  }
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    float *y = out + r * cols;
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) y[c] = op(at<A>(a, r, c, cols), at<B>(b, r, c, cols));
+  }
+}
+
+template <Access A, typename Op>
+void dispatchB(const float *a, const View &b, float *out, int64_t rows, int64_t cols, Op op) {
+  switch (b.access) {
+    case MATRIX: return matrixLoop<A, MATRIX>(a, b.data, out, rows, cols, op);
+    case PER_ROW: return matrixLoop<A, PER_ROW>(a, b.data, out, rows, cols, op);
+    case PER_COL: return matrixLoop<A, PER_COL>(a, b.data, out, rows, cols, op);
+    case SCALAR: return matrixLoop<A, SCALAR>(a, b.data, out, rows, cols, op);
+  }
+}
+
 template <typename Op>
 void binaryLoop(const Operand &a, const Operand &b, float *out, int64_t n, Op op) {
-  if (a.kind == FULL && b.kind == FULL) {
-#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
-    for (int64_t i = 0; i < n; i++) out[i] = op(a.data[i], b.data[i]);
-    return;
+  // cols: the length a trailing operand repeats with, else the run of a leading one's value.
+  int64_t cols = n;
+  for (const Operand *o : {&a, &b}) {
+    if (o->len > 1 && o->kind == TRAILING) cols = o->len;
   }
-  if (a.kind == FULL && b.kind == TRAILING) {
-    const int64_t rows = n / b.len, len = b.len;
-#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
-    for (int64_t r = 0; r < rows; r++) {
-      const float *x = a.data + r * len;
-      float *y = out + r * len;
-#pragma omp simd
-      for (int64_t c = 0; c < len; c++) y[c] = op(x[c], b.data[c]);
+  if (cols == n) {
+    for (const Operand *o : {&a, &b}) {
+      if (o->len > 1 && o->kind == LEADING) cols = o->rep;
     }
-    return;
   }
-  if (a.kind == FULL && b.kind == LEADING) {
-    const int64_t rows = b.len, rep = b.rep;
-#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
-    for (int64_t r = 0; r < rows; r++) {
-      const float *x = a.data + r * rep;
-      float *y = out + r * rep;
-      const float v = b.data[r];
-#pragma omp simd
-      for (int64_t c = 0; c < rep; c++) y[c] = op(x[c], v);
-    }
-    return;
-  }
-  // Any other pairing (the broadcast operand on the left, both broadcast):
-  // index both the general way.
-  auto at = [](const Operand &o, int64_t i) {
-    return o.kind == FULL ? o.data[i] : o.kind == TRAILING ? o.data[i % o.len] : o.data[i / o.rep];
+  const int64_t rows = n / cols;
+  auto view = [&](const Operand &o) -> View {
+    if (o.len == 1) return {o.data, SCALAR};
+    if (o.kind == FULL) return {o.data, MATRIX};
+    if (o.kind == TRAILING && o.len == cols) return {o.data, PER_COL};
+    if (o.kind == LEADING && o.len == rows) return {o.data, PER_ROW};
+    unsupported("a broadcast that is neither per row nor per column");
   };
-#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
-  for (int64_t i = 0; i < n; i++) out[i] = op(at(a, i), at(b, i));
+  const View va = view(a), vb = view(b);
+  switch (va.access) {
+    case MATRIX: return dispatchB<MATRIX>(va.data, vb, out, rows, cols, op);
+    case PER_ROW: return dispatchB<PER_ROW>(va.data, vb, out, rows, cols, op);
+    case PER_COL: return dispatchB<PER_COL>(va.data, vb, out, rows, cols, op);
+    case SCALAR: return dispatchB<SCALAR>(va.data, vb, out, rows, cols, op);
+  }
 }
 
 Operand operand(const Args &a, size_t k, int64_t n) {
@@ -94,7 +128,8 @@ void binary(const Args &a) {
 }
 
 // unary(heap, x, out, n, op, alpha): op 0 relu, 1 step (alpha where x <= 0,
-// NaN stays NaN), 2 square, 3 sqrt, 4 neg, 5 copy of a bool (uint8) to float.
+// NaN stays NaN), 2 square, 3 sqrt, 4 neg, 5 copy of a bool (uint8) to float,
+// 6 exp, 7 erf, 8 rsqrt, 9 log, 10 tanh.
 void unary(const Args &a) {
   const int64_t n = a.i(3), op = a.i(4);
   const float alpha = static_cast<float>(a.f(5));
@@ -128,6 +163,26 @@ void unary(const Args &a) {
     case 4:
 #pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
       for (int64_t i = 0; i < n; i++) out[i] = -x[i];
+      return;
+    case 6:
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN / 8)
+      for (int64_t i = 0; i < n; i++) out[i] = std::exp(x[i]);
+      return;
+    case 7:
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN / 8)
+      for (int64_t i = 0; i < n; i++) out[i] = std::erf(x[i]);
+      return;
+    case 8:
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+      for (int64_t i = 0; i < n; i++) out[i] = 1.f / std::sqrt(x[i]);
+      return;
+    case 9:
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN / 8)
+      for (int64_t i = 0; i < n; i++) out[i] = std::log(x[i]);
+      return;
+    case 10:
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN / 8)
+      for (int64_t i = 0; i < n; i++) out[i] = std::tanh(x[i]);
       return;
     default:
       unsupported("unary op " + std::to_string(op));
