@@ -147,7 +147,16 @@ if (!available) {
       [[64, 24, 24, 32], [0, 1, 2], false], [[4, 5, 6], [1], false], [[7], 0, false],
     ] as Array<[number[], number | number[], boolean]>) {
       await compare(`sum ${shape} axis ${axis}`, () => tf.sum(rand(shape, 20), axis, keepDims));
+      await compare(`mean ${shape} axis ${axis}`, () => tf.mean(rand(shape, 21), axis, keepDims));
     }
+    for (const [shape, reps] of [[[1, 1, 1, 5], [4, 3, 2, 1]], [[2, 3], [2, 2]], [[3], [4]], [[2, 1, 3], [1, 4, 2]]] as number[][][]) {
+      await compare(`tile ${shape} by ${reps}`, () => tf.tile(rand(shape, 22), reps));
+    }
+    await compare('batch norm', () => tf.batchNorm(rand([4, 3, 3, 5], 23), rand([5], 24), tf.abs(rand([5], 25)), rand([5], 26), rand([5], 27), 1e-3));
+    await compare('batch norm without scale and offset', () => tf.batchNorm(rand([6, 5], 28), rand([5], 29), tf.abs(rand([5], 30))));
+    await compare('batch norm gradients', () => tf.grads((x: tf.Tensor, s: tf.Tensor) =>
+      tf.batchNorm(x, tf.mean(x, [0, 1, 2]), tf.moments(x, [0, 1, 2]).variance, rand([5], 31), s, 1e-3).square().sum())(
+      [rand([4, 3, 3, 5], 32), rand([5], 33)]));
   });
 
   test('end-to-end gradients of a CNN and of an attention block match cpu', async () => {

@@ -40,6 +40,8 @@ export interface OnednnAddon {
   unary(heap: ArrayBuffer, ...args: number[]): void;
   sum(heap: ArrayBuffer, ...args: number[]): void;
   adam(heap: ArrayBuffer, ...args: number[]): void;
+  tile(heap: ArrayBuffer, ...args: number[]): void;
+  batchNorm(heap: ArrayBuffer, ...args: number[]): void;
 }
 
 let loaded: { addon: OnednnAddon } | { reason: string } | undefined;

@@ -75,8 +75,12 @@ function binary(op: number): OnednnKernel {
   };
 }
 
-/** Sum over leading axes (a bias gradient: N, H, W of NHWC) or trailing axes (per-row totals). */
-function sum(args: KernelArgs<'x'>, addon: OnednnAddon): TensorInfo | null {
+/** Sum (or Mean) over leading axes (a bias gradient: N, H, W of NHWC) or trailing axes (per-row totals). */
+function reduce(mean: boolean): OnednnKernel {
+  return (args, addon) => sumOrMean(args, addon, mean);
+}
+
+function sumOrMean(args: KernelArgs<string>, addon: OnednnAddon, mean: boolean): TensorInfo | null {
   const x = args.inputs.x as TensorInfo;
   const { axis, keepDims } = args.attrs as unknown as tf.SumAttrs;
   if (x.dtype !== 'float32' || tf.util.sizeFromShape(x.shape) === 0) return null;
@@ -91,7 +95,35 @@ function sum(args: KernelArgs<'x'>, addon: OnednnAddon): TensorInfo | null {
   const shape = keepDims ? x.shape.map((d, j) => (axes.includes(j) ? 1 : d)) : x.shape.filter((_, j) => !axes.includes(j));
   const { backend } = args;
   const out = backend.makeOutput(shape, 'float32');
-  return intoOutput(backend, out, (heap) => addon.sum(heap, offset(backend, x), offset(backend, out), rows, cols, leading ? 1 : 0));
+  const divisor = mean ? (leading ? rows : cols) : 1;
+  return intoOutput(backend, out, (heap) => addon.sum(heap, offset(backend, x), offset(backend, out), rows, cols, leading ? 1 : 0, divisor));
+}
+
+/** Tile: batch norm's gradient tiles its per-channel scale over the batch with it. */
+function tile(args: KernelArgs<'x'>, addon: OnednnAddon): TensorInfo | null {
+  const x = args.inputs.x as TensorInfo;
+  const { reps } = args.attrs as unknown as tf.TileAttrs;
+  if (x.dtype !== 'float32' || x.shape.length === 0 || x.shape.length > 8) return null;
+  const shape = x.shape.map((d, i) => d * reps[i]);
+  if (tf.util.sizeFromShape(shape) === 0) return null;
+  const { backend } = args;
+  const out = backend.makeOutput(shape, 'float32');
+  return intoOutput(backend, out, (heap) => addon.tile(heap, offset(backend, x), offset(backend, out), x.shape.length, ...x.shape, ...reps));
+}
+
+/** FusedBatchNorm on channels-last data, each parameter a scalar or one value per channel. */
+function batchNorm(args: KernelArgs<'x' | 'mean' | 'variance' | 'offset' | 'scale'>, addon: OnednnAddon): TensorInfo | null {
+  const { x, mean, variance, offset: shift, scale } = args.inputs;
+  const { varianceEpsilon } = args.attrs as unknown as tf.FusedBatchNormAttrs;
+  if (x == null || mean == null || variance == null || x.dtype !== 'float32' || x.shape.length === 0) return null;
+  const channels = x.shape[x.shape.length - 1];
+  const lengths = [mean, variance, shift, scale].map((t) => (t == null ? 1 : tf.util.sizeFromShape(t.shape)));
+  if ([mean, variance, shift, scale].some((t) => t != null && t.dtype !== 'float32') || lengths.some((l) => l !== 1 && l !== channels)) return null;
+  const { backend } = args;
+  const n = tf.util.sizeFromShape(x.shape);
+  const out = backend.makeOutput(x.shape, 'float32');
+  return intoOutput(backend, out, (heap) => addon.batchNorm(heap, ...[x, mean, variance, shift, scale].map((t) => offset(backend, t)),
+    offset(backend, out), n, channels, varianceEpsilon, ...lengths));
 }
 
 export const ELEMENTWISE_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
@@ -111,5 +143,8 @@ export const ELEMENTWISE_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
   [tf.Sub, binary(1)],
   [tf.Multiply, binary(2)],
   [tf.RealDiv, binary(3)],
-  [tf.Sum, sum as OnednnKernel],
+  [tf.Sum, reduce(false)],
+  [tf.Mean, reduce(true)],
+  [tf.Tile, tile as OnednnKernel],
+  [tf.FusedBatchNorm, batchNorm as OnednnKernel],
 ];

@@ -99,6 +99,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"unary", nullptr, entry<pw::unary>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"sum", nullptr, entry<pw::sum>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, entry<pw::adam>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"tile", nullptr, entry<pw::tile>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNorm", nullptr, entry<pw::batchNorm>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

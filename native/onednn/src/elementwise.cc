@@ -189,8 +189,9 @@ void unary(const Args &a) {
   }
 }
 
-// sum(heap, x, out, rows, cols, leading): leading 1 sums over rows (out has
-// cols values: a bias gradient over N·H·W), 0 over cols (out has rows values).
+// sum(heap, x, out, rows, cols, leading, divisor): leading 1 sums over rows (out
+// has cols values: a bias gradient over N·H·W), 0 over cols (out has rows
+// values); each total is divided by divisor (1 for Sum, the count for Mean).
 // The order of every addition is fixed by the source, never by where a tensor
 // sits on the heap or which thread finishes first, so a run repeats exactly:
 // a row is summed in LANES interleaved partial sums (vectorisable without
@@ -199,6 +200,7 @@ constexpr int64_t LANES = 16;
 
 void sum(const Args &a) {
   const int64_t rows = a.i(3), cols = a.i(4);
+  const float divisor = static_cast<float>(a.f(6));
   const float *x = a.floats(1, rows * cols);
   if (a.i(5) == 0) {
     float *out = a.floats(2, rows);
@@ -213,7 +215,7 @@ void sum(const Args &a) {
       for (int64_t l = 0; c < cols; c++, l++) lane[l] += row[c];
       float s = 0.f;
       for (int64_t l = 0; l < LANES; l++) s += lane[l];
-      out[r] = s;
+      out[r] = divisor == 1.f ? s : s / divisor;
     }
     return;
   }
@@ -232,7 +234,70 @@ void sum(const Args &a) {
   for (int64_t c = 0; c < cols; c++) {
     double total = 0;
     for (int t = 0; t < teams; t++) total += parts[static_cast<size_t>(t) * cols + c];
-    out[c] = static_cast<float>(total);
+    out[c] = divisor == 1.f ? static_cast<float>(total) : static_cast<float>(total) / divisor;
+  }
+}
+
+// tile(heap, x, out, rank, inShape..., reps...): out has shape inShape * reps.
+// Each output row (the last dimension) is the input row its index maps to,
+// repeated reps[last] times: batch norm's gradient tiles its per-channel
+// scale over the whole batch this way.
+void tile(const Args &a) {
+  const int64_t rank = a.i(3);
+  if (rank < 1 || rank > 8) unsupported("tile of rank " + std::to_string(rank));
+  int64_t in[8], reps[8], out[8];
+  int64_t inSize = 1, outSize = 1;
+  for (int64_t d = 0; d < rank; d++) {
+    in[d] = a.i(4 + d);
+    reps[d] = a.i(4 + rank + d);
+    out[d] = in[d] * reps[d];
+    inSize *= in[d];
+    outSize *= out[d];
+  }
+  const float *x = a.floats(1, inSize);
+  float *y = a.floats(2, outSize);
+  const int64_t row = in[rank - 1], outRow = out[rank - 1], rows = outSize / outRow;
+#pragma omp parallel for schedule(static) if (outSize >= PARALLEL_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    // The source row of output row r: each outer index modulo the input's size.
+    int64_t rest = r, source = 0, stride = row;
+    for (int64_t d = rank - 2; d >= 0; d--) {
+      source += (rest % out[d]) % in[d] * stride;
+      rest /= out[d];
+      stride *= in[d];
+    }
+    float *dst = y + r * outRow;
+    for (int64_t k = 0; k < reps[rank - 1]; k++) std::memcpy(dst + k * row, x + source, row * sizeof(float));
+  }
+}
+
+// batchNorm(heap, x, mean, variance, offset | -1, scale | -1, out, n, channels,
+// epsilon, meanLen, varLen, offsetLen, scaleLen): tfjs's FusedBatchNorm on
+// channels-last data, every parameter one value or one per channel.
+void batchNorm(const Args &a) {
+  const int64_t n = a.i(7), channels = a.i(8);
+  const float eps = static_cast<float>(a.f(9));
+  const float *x = a.floats(1, n);
+  float *y = a.floats(6, n);
+  auto param = [&](size_t k, int64_t len, float fallback) {
+    std::vector<float> v(channels, fallback);
+    if (a.i(k) < 0) return v;
+    if (len != 1 && len != channels) unsupported("batch norm parameter of another shape");
+    const float *p = a.floats(k, len);
+    for (int64_t c = 0; c < channels; c++) v[c] = p[len == 1 ? 0 : c];
+    return v;
+  };
+  const auto mean = param(2, a.i(10), 0.f), var = param(3, a.i(11), 1.f);
+  const auto offset = param(4, a.i(12), 0.f), scale = param(5, a.i(13), 1.f);
+  std::vector<float> factor(channels);
+  for (int64_t c = 0; c < channels; c++) factor[c] = scale[c] / std::sqrt(var[c] + eps);
+  const int64_t rows = n / channels;
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * channels;
+    float *yr = y + r * channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; c++) yr[c] = offset[c] + (xr[c] - mean[c]) * factor[c];
   }
 }
 

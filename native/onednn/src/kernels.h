@@ -17,5 +17,7 @@ void binary(const Args &a);
 void unary(const Args &a);
 void sum(const Args &a);
 void adam(const Args &a);
+void tile(const Args &a);
+void batchNorm(const Args &a);
 
 }  // namespace pw
