@@ -11,6 +11,7 @@ import { initBackend } from '../backend/select';
 import { batchesOf, epochOrder, firstIndices, makeBatch, trainValSplit } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
 import { createRng, deriveSeed, seedMathRandom } from '../data/random';
+import { calibrateThreshold, writeCalibration } from '../eval/calibrate';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
 import { buildModel, countParams } from '../models/registry';
 import { saveModel } from '../models/io';
@@ -169,6 +170,11 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
     options.onEpoch?.(metrics, model);
   }
 
+  // The uncertainty threshold of predict and the demo comes from the last epoch's validation predictions.
+  if (split.val.length) {
+    const val = evaluateModel(model, data.train, split.val);
+    writeCalibration(runDir, calibrateThreshold(val.probabilities, val.labels));
+  }
   const test = evaluateModel(model, data.test, testIndices);
   const summary: RunSummary = {
     model: config.model,
