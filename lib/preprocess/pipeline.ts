@@ -1,22 +1,31 @@
 /**
  * The whole preprocessing, in MNIST's own order: any picture of one digit → the 28×28 values in [0,1]
- * (white digit on black, fitted into 20×20, centred by centre of mass) that an MNIST model expects.
+ * (white digit on black, strokes of MNIST's width, fitted into 20×20, centred by centre of mass) that an
+ * MNIST model expects.
  * Pure TypeScript without Node APIs: the browser demo bundles this same code.
  */
 import { placeByCenterOfMass } from './center';
 import { normalizeContrast } from './contrast';
-import { crop, inkBoundingBox } from './crop';
+import { Box, crop, inkBoundingBox } from './crop';
 import { removeNoise } from './denoise';
 import { ImageError } from './errors';
 import { toGrayscale } from './grayscale';
 import { DIGIT_BOX, GrayImage, MNIST_PIXELS, RgbaImage } from './image';
 import { toInk } from './polarity';
 import { resize } from './resize';
+import { normalizeStrokes } from './stroke';
 
 /** Large photos are shrunk to this longest side first: the digit ends up 20 pixels tall anyway. */
 export const WORKING_SIDE = 512;
 /** Ink that differs from the background by less than this (0..1 grey scale) is no ink: a blank image. */
 export const MIN_CONTRAST = 0.1;
+/**
+ * Ink whose extent is below this many pixels, or this share of the image's longer side, is a speck of dust or
+ * a dot, not a digit: a blank page with a speck on it is blank, not an 8.
+ */
+export const MIN_DIGIT_PIXELS = 6;
+export const MIN_DIGIT_SHARE = 1 / 32;
+export const BLANK = 'blank image: no ink found';
 
 function shrinkToWorkingSize(image: GrayImage): GrayImage {
   const longest = Math.max(image.width, image.height);
@@ -31,14 +40,34 @@ function fitToBox(digit: GrayImage): GrayImage {
   return resize(digit, Math.max(1, Math.round(digit.width * scale)), Math.max(1, Math.round(digit.height * scale)));
 }
 
-export function preprocessGray(gray: GrayImage): Float32Array {
+/** Ink that is too small to be a digit in an image of this size. */
+export function isSpeck(box: Box, image: { width: number; height: number }): boolean {
+  const extent = Math.max(box.width, box.height);
+  return extent < MIN_DIGIT_PIXELS || extent < MIN_DIGIT_SHARE * Math.max(image.width, image.height);
+}
+
+/** Grey image → clean ink of the working-size image (paper 0, strokes near 1, noise removed); throws on a blank one. */
+export function inkOf(gray: GrayImage): GrayImage {
   if (gray.width <= 0 || gray.height <= 0) throw new ImageError(`empty image (${gray.width}×${gray.height} pixels)`);
   const ink = toInk(shrinkToWorkingSize(gray));
-  if (ink.image.data.every((v) => v < MIN_CONTRAST)) throw new ImageError('blank image: no ink found');
-  const clean = removeNoise(normalizeContrast(ink));
+  if (ink.image.data.every((v) => v < MIN_CONTRAST)) throw new ImageError(BLANK);
+  return removeNoise(normalizeContrast(ink));
+}
+
+/** One digit's clean ink (anything around it zero) → the 28×28 MNIST input: crop, stroke width, 20×20 box, centre of mass. */
+export function digitToMnist(ink: GrayImage): Float32Array {
+  const box = inkBoundingBox(ink);
+  if (!box) throw new ImageError(BLANK);
+  const strokes = normalizeStrokes(crop(ink, box));
+  return placeByCenterOfMass(fitToBox(crop(strokes, inkBoundingBox(strokes) ?? { x: 0, y: 0, width: strokes.width, height: strokes.height }))).data;
+}
+
+export function preprocessGray(gray: GrayImage): Float32Array {
+  const clean = inkOf(gray);
   const box = inkBoundingBox(clean);
-  if (!box) throw new ImageError('blank image: no ink found');
-  return placeByCenterOfMass(fitToBox(crop(clean, box))).data;
+  if (!box) throw new ImageError(BLANK);
+  if (isSpeck(box, clean)) throw new ImageError(`${BLANK} (only a ${box.width}×${box.height}-pixel speck)`);
+  return digitToMnist(clean);
 }
 
 export function preprocessImage(image: RgbaImage): Float32Array {
