@@ -27,10 +27,14 @@ export const MIN_DIGIT_PIXELS = 6;
 export const MIN_DIGIT_SHARE = 1 / 32;
 export const BLANK = 'blank image: no ink found';
 
+/** The factor from the image's pixels to the working-size pixels (1 for images that fit). */
+export function workingScale(image: GrayImage): number {
+  return Math.min(1, WORKING_SIDE / Math.max(image.width, image.height));
+}
+
 function shrinkToWorkingSize(image: GrayImage): GrayImage {
-  const longest = Math.max(image.width, image.height);
-  if (longest <= WORKING_SIDE) return image;
-  const scale = WORKING_SIDE / longest;
+  const scale = workingScale(image);
+  if (scale === 1) return image;
   return resize(image, Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)));
 }
 
