@@ -83,7 +83,7 @@ function photoOf(set: DigitSet, index: number, rng: () => number): Uint8Array {
 test.before(async () => {
   const data = await loadMnist();
   testSet = data.test;
-  const config = resolveConfig({ model: 'cnn-small', modelOptions: { width: 16 }, epochs: 2, trainLimit: 4000, testLimit: COUNT, valFraction: 0, backend: 'wasm' });
+  const config = resolveConfig({ model: 'cnn-small', modelOptions: { width: 16 }, epochs: 2, trainLimit: 4000, testLimit: COUNT, valFraction: 0.1, backend: 'wasm' });
   ({ model } = await trainRun(config, { runDir, data }));
   mkdirSync(join(dir, 'png'));
   mkdirSync(join(dir, 'photo'));
