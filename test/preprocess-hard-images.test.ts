@@ -43,27 +43,19 @@ test.before(async () => {
 test.after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** Share of the first COUNT test digits, made hard by `make`, predicted as their untouched selves. */
-function agreement(make: (digit: H.InkPicture, rng: () => number) => H.RgbaPicture): number {
+function agreement(make: (typeof H.HARD_VARIANTS)[string]): number {
   const rng = createRng(5);
   const got = predict(Array.from({ length: COUNT }, (_, i) => preprocessImage(make(H.mnistDigit(set, i), rng))));
   return got.filter((d, i) => d === untouched[i]).length / COUNT;
 }
 
 const INK = H.DARK_ON_WHITE;
-const VARIANTS: [string, number, (d: H.InkPicture, rng: () => number) => H.RgbaPicture][] = [
-  ['tight crop at MNIST size', 0.97, (d) => H.onPaper(H.tightCrop(d), INK)],
-  ['tight crop enlarged 4×', 0.97, (d) => H.onPaper(H.tightCrop(H.scale(d, 4), 0.05), INK)],
-  ['tight crop, thick marker strokes', 0.95, (d) => H.onPaper(H.tightCrop(H.strokeWidth(H.scale(d, 4), 4), 0.05), INK)],
-  ['tight crop, fine pen', 0.95, (d) => H.onPaper(H.tightCrop(H.strokeWidth(H.scale(d, 10), -8), 0.05), INK)],
-  ['tight crop, blurred', 0.95, (d) => H.onPaper(H.tightCrop(H.blur(H.scale(d, 4), 3), 0.05), INK)],
-  ['tight crop, low contrast and grain', 0.95, (d, rng) => H.onPaper(H.tightCrop(H.scale(d, 4), 0.05), { paper: 170, ink: 120, noise: 4 }, rng)],
-  ['tight crop, JPEG quality 30', 0.95, (d) => H.jpegRoundTrip(H.onPaper(H.tightCrop(H.scale(d, 3), 0.05), INK), 30)],
-  ['tight crop, rotated 8°', 0.95, (d) => H.onPaper(H.tightCrop(H.rotate(H.scale(d, 4), 8), 0.05), INK)],
-  ['tight crop, light chalk on a dark board', 0.95, (d, rng) => H.onPaper(H.tightCrop(H.scale(d, 4), 0.05), { paper: 40, ink: 215, noise: 5 }, rng)],
-];
+/** Goals per variant: tight crops as the issue asks, the harder kinds a little lower. */
+const GOALS: Record<string, number> = { 'tight crop at MNIST size': 0.97, 'tight crop enlarged 4×': 0.97, 'tight crop, very thick marker': 0.75 };
 
-for (const [name, goal, make] of VARIANTS) {
-  test(`${name}: at least ${goal * 100}% predicted as the untouched digit`, () => {
+for (const [name, make] of Object.entries(H.HARD_VARIANTS)) {
+  const goal = GOALS[name] ?? 0.95;
+  test(`${name}: at least ${Math.round(goal * 100)}% predicted as the untouched digit`, () => {
     const share = agreement(make);
     process.stdout.write(` [${name}: ${(share * 100).toFixed(1)}%] `);
     assert.ok(share >= goal, `${(share * 100).toFixed(1)}%`);
@@ -74,8 +66,7 @@ test('numbers of 2 to 6 digits with irregular gaps, sizes and baselines read as 
   const rng = createRng(3);
   let exact = 0;
   for (let k = 0; k < NUMBERS; k++) {
-    const indices = Array.from({ length: 2 + (k % 5) }, () => Math.floor(rng() * 10000));
-    const { picture, boxes } = H.composeNumber(indices.map((i) => H.scale(H.mnistDigit(set, i), 2)), rng);
+    const { indices, picture, boxes } = H.randomNumber(set, 2 + (k % 5), rng);
     const expected = predict(indices.map((i) => H.mnistDigit(set, i).data)).join('');
     const digits = segmentNumber(toGrayscale(H.onPaper(picture, INK)));
     if (predict(digits.map((d) => d.input)).join('') === expected) {

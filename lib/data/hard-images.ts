@@ -188,3 +188,24 @@ export function composeNumber(
   });
   return { picture: { width, height, data }, boxes: placed.map(({ digit }, i) => [positions[i].left, positions[i].top, digit.width, digit.height]) };
 }
+
+/** The hard versions of a digit that the tests check and `bench/hard-images.ts` measures, by name. */
+export const HARD_VARIANTS: Record<string, (digit: InkPicture, rng: Rng) => RgbaPicture> = {
+  'tight crop at MNIST size': (d) => onPaper(tightCrop(d), DARK_ON_WHITE),
+  'tight crop enlarged 4×': (d) => onPaper(tightCrop(scale(d, 4), 0.05), DARK_ON_WHITE),
+  'tight crop, thick marker strokes': (d) => onPaper(tightCrop(strokeWidth(scale(d, 4), 4), 0.05), DARK_ON_WHITE),
+  'tight crop, very thick marker': (d) => onPaper(tightCrop(strokeWidth(scale(d, 4), 8), 0.05), DARK_ON_WHITE),
+  'tight crop, fine pen': (d) => onPaper(tightCrop(strokeWidth(scale(d, 10), -8), 0.05), DARK_ON_WHITE),
+  'tight crop, blurred': (d) => onPaper(tightCrop(blur(scale(d, 4), 3), 0.05), DARK_ON_WHITE),
+  'tight crop, low contrast and grain': (d, rng) => onPaper(tightCrop(scale(d, 4), 0.05), { paper: 170, ink: 120, noise: 4 }, rng),
+  'tight crop, JPEG quality 30': (d) => jpegRoundTrip(onPaper(tightCrop(scale(d, 3), 0.05), DARK_ON_WHITE), 30),
+  'tight crop, rotated 8°': (d) => onPaper(tightCrop(rotate(scale(d, 4), 8), 0.05), DARK_ON_WHITE),
+  'tight crop, light chalk on a dark board': (d, rng) => onPaper(tightCrop(scale(d, 4), 0.05), { paper: 40, ink: 215, noise: 5 }, rng),
+  'light chalk on a dark board, with margin': (d, rng) => onPaper(scale(d, 4), { paper: 40, ink: 215, noise: 5 }, rng),
+};
+
+/** A number of `length` random test digits (2× MNIST size) as it is drawn in the tests and the benchmark. */
+export function randomNumber(set: DigitSet, length: number, rng: Rng): { indices: number[] } & ComposedNumber {
+  const indices = Array.from({ length }, () => Math.floor(rng() * set.count));
+  return { indices, ...composeNumber(indices.map((i) => scale(mnistDigit(set, i), 2)), rng) };
+}
