@@ -51,7 +51,12 @@ function agreement(make: (typeof H.HARD_VARIANTS)[string]): number {
 
 const INK = H.DARK_ON_WHITE;
 /** Goals per variant: tight crops as the issue asks, the harder kinds a little lower. */
-const GOALS: Record<string, number> = { 'tight crop at MNIST size': 0.97, 'tight crop enlarged 4×': 0.97, 'tight crop, very thick marker': 0.75 };
+const GOALS: Record<string, number> = {
+  'tight crop at MNIST size': 0.97,
+  'tight crop enlarged 4×': 0.97,
+  'tight crop, thick marker strokes': 0.9,
+  'tight crop, very thick marker': 0.75,
+};
 
 for (const [name, make] of Object.entries(H.HARD_VARIANTS)) {
   const goal = GOALS[name] ?? 0.95;
