@@ -55,7 +55,7 @@ const GOALS: Record<string, number> = {
   'tight crop at MNIST size': 0.97,
   'tight crop enlarged 4×': 0.97,
   'tight crop, thick marker strokes': 0.9,
-  'tight crop, very thick marker': 0.75,
+  'tight crop, very thick marker': 0.7,
 };
 
 for (const [name, make] of Object.entries(H.HARD_VARIANTS)) {
