@@ -3,11 +3,12 @@ import type * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'fs';
 import { join, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
+import { loadCalibration } from '../eval/evaluate-run';
 import { argmaxRows, predictProbabilities } from '../eval/evaluate';
 import { NUM_CLASSES } from '../eval/metrics';
 // The models index also registers the ViT's custom layers, which loading a saved ViT needs.
 import { loadModel, modelImageSize } from '../models';
-import { fromMnistArray, ImageError, preprocessImage, toGrayscale } from '../preprocess';
+import { fromMnistArray, ImageError, preprocessImage, segmentNumber, toGrayscale } from '../preprocess';
 import { readImageFile } from '../preprocess/decode';
 import { choiceOption, intOption, parseCli, runCli, UsageError } from './cli';
 
@@ -18,13 +19,18 @@ Usage: npm run predict -- --run DIR [options] IMAGE...
   --top K        also list the K most probable digits
   --pretty       one human-readable line per image instead of JSON
   --raw          the images are already MNIST-style (the model's size, 28×28 for MNIST; white digit on black): no preprocessing
+  --number       each image holds a whole number (2 to 10 digits): find its digits and read them left to right
   --backend B    ${BACKEND_ORDER.join(' | ')}
 
 Each IMAGE (PNG or JPEG) is turned into an MNIST-style input: greyscale, inverted if dark on light,
 denoised, cropped to the digit, fitted into 20×20 and centred by centre of mass in 28×28.
 
 Prints one JSON line per image, in argument order:
-  {"file": "a.png", "digit": 7, "confidence": 0.98, "probabilities": [10 numbers, digits 0..9]}
+  {"file": "a.png", "digit": 7, "confidence": 0.98, "uncertain": false, "probabilities": [10 numbers, digits 0..9]}
+or with --number:
+  {"file": "n.png", "number": "4071", "uncertain": false, "digits": [{"digit", "confidence", "uncertain", "box": [x, y, w, h]}, ...]}
+"uncertain" is true when the confidence is below the run's threshold (calibration.json, chosen on its
+validation split; a number is uncertain when any of its digits is).
 with "top": [{"digit", "probability"}, ...] added by --top K. An image that cannot be read, is not a
 PNG/JPEG or holds no digit gets {"file": "a.png", "error": "..."} in its place (with --pretty, a
 "file: error: ..." line on stderr). The other images are still predicted; the exit status is then 1.
@@ -65,18 +71,68 @@ function readInput(file: string, raw: boolean, side: number): Float32Array {
   return fromMnistArray(toGrayscale(image).data, side);
 }
 
+/** The model inputs of one file with --number: the digits of a number, left to right, and their boxes. */
+function readNumber(file: string, side: number): { inputs: Float32Array[]; boxes: number[][] } {
+  const digits = segmentNumber(toGrayscale(readImageFile(file)), side);
+  return { inputs: digits.map((d) => d.input), boxes: digits.map(({ box }) => [box.x, box.y, box.width, box.height]) };
+}
+
 interface Prediction {
   file: string;
   digit: number;
   confidence: number;
+  uncertain: boolean;
   probabilities: number[];
   top?: { digit: number; probability: number }[];
 }
 
+const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
+
 function formatPretty(p: Prediction): string {
-  const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
   const top = p.top ? `   top: ${p.top.map((t) => `${t.digit} ${pct(t.probability)}`).join(', ')}` : '';
-  return `${p.file}: ${p.digit} (${pct(p.confidence)})${top}`;
+  return `${p.file}: ${p.digit} (${pct(p.confidence)}${p.uncertain ? ', uncertain' : ''})${top}`;
+}
+
+function reportError(file: string, problem: string, pretty: boolean): void {
+  if (pretty) process.stderr.write(`${file}: error: ${problem}\n`);
+  else process.stdout.write(JSON.stringify({ file, error: problem }) + '\n');
+}
+
+/** One line naming what failed: the file itself when it is the only one. */
+function failure(failed: { file: string; problem: string }[], total: number, verb: string): Error | undefined {
+  if (failed.length === 1) {
+    return new Error(`${failed[0].file}: ${failed[0].problem}${total > 1 ? ` (the other ${total - 1} image(s) ${verb})` : ''}`);
+  }
+  if (failed.length) return new Error(`${failed.length} of ${total} image(s) could not be ${verb}: ${failed.map((f) => f.file).join(', ')}`);
+  return undefined;
+}
+
+/** --number: one line per image with the number read left to right and each digit's box. */
+function predictNumbers(model: tf.LayersModel, files: string[], side: number, threshold: number, pretty: boolean): void {
+  const failed: { file: string; problem: string }[] = [];
+  for (const file of files) {
+    let read: ReturnType<typeof readNumber>;
+    try {
+      read = readNumber(file, side);
+    } catch (err) {
+      if (!(err instanceof ImageError)) throw err;
+      failed.push({ file, problem: err.problem });
+      reportError(file, err.problem, pretty);
+      continue;
+    }
+    const batch = new Float32Array(read.inputs.length * side * side);
+    read.inputs.forEach((pixels, i) => batch.set(pixels, i * side * side));
+    const probabilities = predictProbabilities(model, batch, read.inputs.length);
+    const digits = Array.from(argmaxRows(probabilities), (digit, i) => {
+      const confidence = probabilities[i * NUM_CLASSES + digit];
+      return { digit, confidence: round(confidence), uncertain: confidence < threshold, box: read.boxes[i] };
+    });
+    const line = { file, number: digits.map((d) => d.digit).join(''), uncertain: digits.some((d) => d.uncertain), digits };
+    const shown = digits.map((d) => `${d.digit} ${pct(d.confidence)}${d.uncertain ? '?' : ''}`).join(', ');
+    process.stdout.write((pretty ? `${file}: ${line.number}${line.uncertain ? ' (uncertain)' : ''}   ${shown}` : JSON.stringify(line)) + '\n');
+  }
+  const error = failure(failed, files.length, 'read');
+  if (error) throw error;
 }
 
 runCli('predict', USAGE, async (argv) => {
@@ -87,6 +143,7 @@ runCli('predict', USAGE, async (argv) => {
       top: { type: 'string' },
       pretty: { type: 'boolean' },
       raw: { type: 'boolean' },
+      number: { type: 'boolean' },
       backend: { type: 'string' },
     },
     true,
@@ -101,6 +158,10 @@ runCli('predict', USAGE, async (argv) => {
   const model = await loadDigitModel(modelDir);
   const side = modelImageSize(model).height;
   const pixels = side * side;
+  // calibration.json beside model/; computed once here for runs trained before it existed.
+  const { threshold } = await loadCalibration(resolve(values.run));
+  if (values.number && values.raw) throw new UsageError('--number and --raw cannot be combined');
+  if (values.number) return predictNumbers(model, files, side, threshold, !!values.pretty);
 
   const inputs = files.map((file): Float32Array | ImageError => {
     try {
@@ -117,17 +178,19 @@ runCli('predict', USAGE, async (argv) => {
   const digits = argmaxRows(probabilities);
 
   let row = 0;
-  const failed: string[] = [];
+  const failed: { file: string; problem: string }[] = [];
   for (const [i, input] of inputs.entries()) {
     const file = files[i];
     if (input instanceof ImageError) {
-      failed.push(file);
-      if (values.pretty) process.stderr.write(`${file}: error: ${input.problem}\n`);
-      else process.stdout.write(JSON.stringify({ file, error: input.problem }) + '\n');
+      failed.push({ file, problem: input.problem });
+      reportError(file, input.problem, !!values.pretty);
       continue;
     }
     const probs = Array.from(probabilities.subarray(row * NUM_CLASSES, (row + 1) * NUM_CLASSES));
-    const prediction: Prediction = { file, digit: digits[row], confidence: round(probs[digits[row]]), probabilities: probs.map(round) };
+    const confidence = probs[digits[row]];
+    const prediction: Prediction = {
+      file, digit: digits[row], confidence: round(confidence), uncertain: confidence < threshold, probabilities: probs.map(round),
+    };
     if (top) {
       prediction.top = probs
         .map((probability, digit) => ({ digit, probability: round(probability) }))
@@ -137,8 +200,6 @@ runCli('predict', USAGE, async (argv) => {
     process.stdout.write((values.pretty ? formatPretty(prediction) : JSON.stringify(prediction)) + '\n');
     row++;
   }
-  // One line naming what failed: the file itself when it is the only one.
-  const only = inputs.find((input): input is ImageError => input instanceof ImageError);
-  if (failed.length === 1) throw new Error(`${failed[0]}: ${only!.problem}${files.length > 1 ? ` (the other ${files.length - 1} image(s) predicted)` : ''}`);
-  if (failed.length) throw new Error(`${failed.length} of ${files.length} image(s) could not be predicted: ${failed.join(', ')}`);
+  const error = failure(failed, files.length, 'predicted');
+  if (error) throw error;
 });

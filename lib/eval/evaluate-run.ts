@@ -1,9 +1,11 @@
 /** Re-evaluates a finished run's saved model on the test set it was trained against (or another dataset). */
+import { existsSync, readFileSync } from 'fs';
 import { join } from 'path';
-import { firstIndices } from '../data/dataset';
+import { firstIndices, trainValSplit } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
 import { loadModel } from '../models/io';
 import { checkImageSize, readRunConfig } from '../train/run';
+import { Calibration, CALIBRATION_FILE, calibrateThreshold, writeCalibration } from './calibrate';
 import { evaluateModel, Evaluation } from './evaluate';
 
 export interface RunEvaluation {
@@ -26,4 +28,25 @@ export async function evaluateRun(runDir: string, options: { dataDir?: string; t
   const evaluation = evaluateModel(model, data.test, indices);
   model.dispose();
   return { runDir, evaluation, testSamples: indices.length };
+}
+
+/** Recomputes a run's uncertainty threshold on its own validation split (same seed, fraction and limit as training). */
+export async function calibrateRun(runDir: string, options: { data?: MnistData } = {}): Promise<Calibration> {
+  const config = readRunConfig(runDir);
+  if (!(config.valFraction > 0)) throw new Error(`${runDir}: the run has no validation split to calibrate its uncertainty threshold on (train with --val-fraction > 0)`);
+  const data = options.data ?? (await loadMnist(config.dataDir));
+  const model = await loadModel(join(runDir, 'model'));
+  const { val: indices } = trainValSplit(data.train.count, config.valFraction, config.seed, config.trainLimit);
+  const val = evaluateModel(model, data.train, indices);
+  model.dispose();
+  const calibration = calibrateThreshold(val.probabilities, val.labels);
+  writeCalibration(runDir, calibration);
+  return calibration;
+}
+
+/** The run's calibration.json, computed and saved on first use (runs trained before calibration existed). */
+export async function loadCalibration(runDir: string): Promise<Calibration> {
+  const file = join(runDir, CALIBRATION_FILE);
+  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Calibration;
+  return calibrateRun(runDir);
 }

@@ -9,7 +9,7 @@ export const NOISE_SIGMAS = 3;
 export const SPECK_FRACTION = 0.1;
 
 /** Labels 8-connected regions of non-zero pixels; returns per-pixel labels (0 = background, 1..n) and region areas. */
-function labelRegions({ width, height, data }: GrayImage): { labels: Int32Array; areas: number[] } {
+export function labelRegions({ width, height, data }: GrayImage): { labels: Int32Array; areas: number[] } {
   const labels = new Int32Array(data.length);
   const areas = [0];
   const stack: number[] = [];

@@ -1,36 +1,42 @@
 /**
  * The whole preprocessing, in MNIST's own order: any picture of one digit → the 28×28 values in [0,1]
- * (white digit on black, fitted into 20×20, centred by centre of mass) that an MNIST model expects; for a
- * model of another (square) size, the same proportions in a side×side frame.
+ * (white digit on black, strokes of MNIST's width, fitted into 20×20, centred by centre of mass) that an
+ * MNIST model expects; for a model of another (square) size, the same proportions in a side×side frame.
  * Pure TypeScript without Node APIs: the browser demo bundles this same code.
  */
 import { MNIST_CENTER, placeByCenterOfMass } from './center';
 import { normalizeContrast } from './contrast';
-import { crop, inkBoundingBox } from './crop';
+import { Box, crop, inkBoundingBox } from './crop';
 import { removeNoise } from './denoise';
 import { ImageError } from './errors';
 import { toGrayscale } from './grayscale';
 import { DIGIT_BOX, GrayImage, MNIST_SIDE, RgbaImage } from './image';
 import { toInk } from './polarity';
 import { resize } from './resize';
+import { normalizeStrokes } from './stroke';
 
 /** Large photos are shrunk to this longest side first: the digit ends up 20 pixels tall anyway. */
 export const WORKING_SIDE = 512;
 /** Smaller pictures hold no recognisable digit (MNIST's own strokes are 2–3 pixels wide in a 20-pixel box). */
 export const MIN_SIDE = 8;
-/**
- * Ink whose extent is below this share of the picture's longer side (or below MIN_DIGIT_PIXELS) is a speck,
- * not a digit: enlarged to 20 pixels it would be read as a blob-shaped 8 or 0.
- */
-export const MIN_DIGIT_SHARE = 0.04;
-export const MIN_DIGIT_PIXELS = 4;
 /** Ink that differs from the background by less than this (0..1 grey scale) is no ink: a blank image. */
 export const MIN_CONTRAST = 0.1;
+/**
+ * Ink whose extent is below this many pixels, or this share of the image's longer side, is a speck of dust or
+ * a dot, not a digit: a blank page with a speck on it is blank, not an 8.
+ */
+export const MIN_DIGIT_PIXELS = 6;
+export const MIN_DIGIT_SHARE = 1 / 32;
+export const BLANK = 'blank image: no ink found';
+
+/** The factor from the image's pixels to the working-size pixels (1 for images that fit). */
+export function workingScale(image: GrayImage): number {
+  return Math.min(1, WORKING_SIDE / Math.max(image.width, image.height));
+}
 
 function shrinkToWorkingSize(image: GrayImage): GrayImage {
-  const longest = Math.max(image.width, image.height);
-  if (longest <= WORKING_SIDE) return image;
-  const scale = WORKING_SIDE / longest;
+  const scale = workingScale(image);
+  if (scale === 1) return image;
   return resize(image, Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)));
 }
 
@@ -40,20 +46,40 @@ function fitToBox(digit: GrayImage, box: number): GrayImage {
   return resize(digit, Math.max(1, Math.round(digit.width * scale)), Math.max(1, Math.round(digit.height * scale)));
 }
 
-export function preprocessGray(gray: GrayImage, side = MNIST_SIDE): Float32Array {
+/** Ink that is too small to be a digit in an image of this size. */
+export function isSpeck(box: Box, image: { width: number; height: number }): boolean {
+  const extent = Math.max(box.width, box.height);
+  return extent < MIN_DIGIT_PIXELS || extent < MIN_DIGIT_SHARE * Math.max(image.width, image.height);
+}
+
+/** Grey image → clean ink of the working-size image (paper 0, strokes near 1, noise removed); throws on a blank one. */
+export function inkOf(gray: GrayImage): GrayImage {
   if (gray.width <= 0 || gray.height <= 0) throw new ImageError(`empty image (${gray.width}×${gray.height} pixels)`);
   if (gray.width < MIN_SIDE || gray.height < MIN_SIDE) throw new ImageError(`image too small: ${gray.width}×${gray.height} pixels (at least ${MIN_SIDE}×${MIN_SIDE})`);
   const ink = toInk(shrinkToWorkingSize(gray));
-  if (ink.image.data.every((v) => v < MIN_CONTRAST)) throw new ImageError('blank image: no ink found');
-  const clean = removeNoise(normalizeContrast(ink));
-  const box = inkBoundingBox(clean);
-  if (!box) throw new ImageError('blank image: no ink found');
-  const extent = Math.max(box.width, box.height);
-  if (extent < MIN_DIGIT_PIXELS || extent < MIN_DIGIT_SHARE * Math.max(clean.width, clean.height)) {
-    throw new ImageError(`no digit found: the only ink is a ${box.width}×${box.height}-pixel speck`);
-  }
+  if (ink.image.data.every((v) => v < MIN_CONTRAST)) throw new ImageError(BLANK);
+  return removeNoise(normalizeContrast(ink));
+}
+
+/**
+ * One digit's clean ink (anything around it zero) → the side×side model input (28×28 for MNIST): crop, stroke
+ * width, 20×20 box (scaled with the side), centre of mass.
+ */
+export function digitToMnist(ink: GrayImage, side = MNIST_SIDE): Float32Array {
+  const box = inkBoundingBox(ink);
+  if (!box) throw new ImageError(BLANK);
+  const strokes = normalizeStrokes(crop(ink, box));
+  const digit = crop(strokes, inkBoundingBox(strokes) ?? { x: 0, y: 0, width: strokes.width, height: strokes.height });
   const digitBox = Math.max(1, Math.round((side * DIGIT_BOX) / MNIST_SIDE));
-  return placeByCenterOfMass(fitToBox(crop(clean, box), digitBox), side, (side * MNIST_CENTER) / MNIST_SIDE).data;
+  return placeByCenterOfMass(fitToBox(digit, digitBox), side, (side * MNIST_CENTER) / MNIST_SIDE).data;
+}
+
+export function preprocessGray(gray: GrayImage, side = MNIST_SIDE): Float32Array {
+  const clean = inkOf(gray);
+  const box = inkBoundingBox(clean);
+  if (!box) throw new ImageError(BLANK);
+  if (isSpeck(box, clean)) throw new ImageError(`${BLANK} (only a ${box.width}×${box.height}-pixel speck)`);
+  return digitToMnist(clean, side);
 }
 
 export function preprocessImage(image: RgbaImage, side = MNIST_SIDE): Float32Array {

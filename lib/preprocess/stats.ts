@@ -38,3 +38,20 @@ export function otsuThreshold(values: ArrayLike<number>): number {
   }
   return (bestBin / BINS) * max;
 }
+
+/**
+ * The most common value, to within `binWidth` (the fullest bin of a histogram smoothed over three bins).
+ * Unlike the median it stays on the bulk of flat paper when the rest is spread out over a stroke's blurred edges.
+ */
+export function mode(values: ArrayLike<number>, binWidth: number): number {
+  if (values.length === 0) throw new Error('mode of no values');
+  let low = Infinity;
+  let high = -Infinity;
+  for (let i = 0; i < values.length; i++) [low, high] = [Math.min(low, values[i]), Math.max(high, values[i])];
+  const counts = new Float64Array(Math.floor((high - low) / binWidth) + 3);
+  for (let i = 0; i < values.length; i++) counts[Math.floor((values[i] - low) / binWidth) + 1]++;
+  let best = 1;
+  const smoothed = (b: number) => counts[b - 1] + 2 * counts[b] + counts[b + 1];
+  for (let b = 2; b < counts.length - 1; b++) if (smoothed(b) > smoothed(best)) best = b;
+  return low + (best - 0.5) * binWidth;
+}

@@ -12,6 +12,7 @@ import { batchesOf, epochOrder, firstIndices, makeBatch, trainValSplit } from '.
 import { loadMnist, MnistData } from '../data/mnist';
 import { createRng, deriveSeed, seedMathRandom } from '../data/random';
 import { calibrationSummary } from '../eval/calibration';
+import { calibrateThreshold, writeCalibration } from '../eval/calibrate';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
 import { buildModel, countParams, describeSize, ImageSize, modelImageSize } from '../models/registry';
 import { saveModel } from '../models/io';
@@ -219,6 +220,11 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
     options.onEpoch?.(metrics, model);
   }
 
+  // The uncertainty threshold of predict and the demo comes from the last epoch's validation predictions.
+  if (split.val.length) {
+    const val = evaluateModel(model, data.train, split.val);
+    writeCalibration(runDir, calibrateThreshold(val.probabilities, val.labels));
+  }
   const test = evaluateModel(model, data.test, testIndices);
   const calibration = calibrationSummary(test, split.val.length ? evaluateModel(model, data.train, split.val) : undefined);
   const summary: RunSummary = {
