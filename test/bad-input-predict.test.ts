@@ -115,7 +115,7 @@ const cases: BadCase[] = [
   image('text.png', /unsupported format: not a PNG or JPEG image/),
   image('truncated.png', /corrupt or truncated PNG data/),
   image('truncated.jpg', /corrupt or truncated JPEG data/),
-  image('one-pixel.png', /image too small: 1×1 pixels \(at least 8×8\)/),
+  image('one-pixel.png', /image too small: 1×1 pixels \(at least 8 on its longer side\)/),
   image('blank.png', /blank image: no ink found/),
   image('picture.gif', /unsupported format/),
   image('speck-3.png', /blank image: no ink found \(only a 3×3-pixel speck\)/),

@@ -103,8 +103,10 @@ test('halving sweep: files, promotions, continued and restarted trials', async (
     assert.is(readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').length, 2);
   }
   // Continuing from the one-epoch checkpoint is exactly the two-epoch run (constant learning rate).
+  // On the engine the trial ran on: this process may have another one active from an earlier test file.
   const continued = sequential.find((r) => r.start === 'continue')!;
-  const fresh = await trainRun(continued.config, { runDir: join(root, 'fresh'), data });
+  const engine = JSON.parse(readFileSync(join(dir, continued.runDir, 'config.json'), 'utf8')).backend.name;
+  const fresh = await trainRun({ ...continued.config, backend: engine }, { runDir: join(root, 'fresh'), data });
   fresh.model.dispose();
   assert.is(fresh.metrics[1].valAcc, continued.valAcc);
   assert.is(fresh.metrics[1].loss, continued.trainLoss);

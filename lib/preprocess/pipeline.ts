@@ -55,7 +55,8 @@ export function isSpeck(box: Box, image: { width: number; height: number }): boo
 /** Grey image → clean ink of the working-size image (paper 0, strokes near 1, noise removed); throws on a blank one. */
 export function inkOf(gray: GrayImage): GrayImage {
   if (gray.width <= 0 || gray.height <= 0) throw new ImageError(`empty image (${gray.width}×${gray.height} pixels)`);
-  if (gray.width < MIN_SIDE || gray.height < MIN_SIDE) throw new ImageError(`image too small: ${gray.width}×${gray.height} pixels (at least ${MIN_SIDE}×${MIN_SIDE})`);
+  // The longer side: a tight crop of a 1 is narrow.
+  if (Math.max(gray.width, gray.height) < MIN_SIDE) throw new ImageError(`image too small: ${gray.width}×${gray.height} pixels (at least ${MIN_SIDE} on its longer side)`);
   const ink = toInk(shrinkToWorkingSize(gray));
   if (ink.image.data.every((v) => v < MIN_CONTRAST)) throw new ImageError(BLANK);
   return removeNoise(normalizeContrast(ink));
