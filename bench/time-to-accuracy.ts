@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'fs';
 import { loadavg, tmpdir } from 'os';
 import { join } from 'path';
 import { performance } from 'perf_hooks';
-import type { BackendName } from '../lib/backend/select';
+import { describeBackend, type BackendName } from '../lib/backend/select';
 import { firstIndices } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
 import { evaluateModel } from '../lib/eval/evaluate';
@@ -28,7 +28,10 @@ export interface EpochCheck {
 export interface TimeToAccuracy {
   target: number;
   model: string;
-  backend: BackendName;
+  /** The engine asked for (undefined: the best available). */
+  backend?: BackendName;
+  /** The engine that trained, as initBackend describes it. */
+  engine: string;
   reached: boolean;
   /** The epoch that reached the target, if one did. */
   hit?: EpochCheck;
@@ -78,7 +81,8 @@ export async function timeToAccuracy(target: number, options: { model?: string; 
   return {
     target,
     model: config.model,
-    backend: config.backend!,
+    backend: config.backend,
+    engine: describeBackend(),
     reached: hit !== undefined,
     hit,
     epochs,
@@ -90,7 +94,7 @@ export async function timeToAccuracy(target: number, options: { model?: string; 
 
 export function renderTimeToAccuracy(r: TimeToAccuracy): string {
   const lines = [
-    `Time to ${(r.target * 100).toFixed(2)}% test accuracy: ${r.model} on ${r.backend}, recipe: ${r.config.epochs} epochs, batch ${r.config.batchSize}, ` +
+    `Time to ${(r.target * 100).toFixed(2)}% test accuracy: ${r.model} on ${r.engine}, recipe: ${r.config.epochs} epochs, batch ${r.config.batchSize}, ` +
       `${r.config.optimizer} lr ${r.config.lr} ${r.config.schedule}, seed ${r.config.seed}`,
     ...r.epochs.map(
       (e) => `  epoch ${e.epoch}: test accuracy ${(e.testAccuracy * 100).toFixed(2)}%, training ${e.trainSeconds.toFixed(1)} s, wall ${e.wallSeconds.toFixed(1)} s`,

@@ -22,6 +22,8 @@ import time
 # shared machine made step times vary tenfold; passive waiting is stable and no slower here. Set
 # OMP_WAIT_POLICY=ACTIVE to measure the default. Must be set before torch loads its OpenMP runtime.
 os.environ.setdefault('OMP_WAIT_POLICY', 'PASSIVE')
+# The same short spin before sleeping as PixelWise's oneDNN engine (lib/backend/onednn/addon.ts): both engines wait alike.
+os.environ.setdefault('GOMP_SPINCOUNT', '20000')
 
 import torch  # noqa: E402
 import torch.nn as nn  # noqa: E402
@@ -250,7 +252,7 @@ def main():
         'engine': 'torch',
         'torch': torch.__version__,
         'threads': torch.get_num_threads(),
-        'ompWaitPolicy': os.environ['OMP_WAIT_POLICY'],
+        'ompWaitPolicy': os.environ['OMP_WAIT_POLICY'] + ', GOMP_SPINCOUNT=' + os.environ['GOMP_SPINCOUNT'],
         'blas': blas_in_use(),
         'models': models,
         'missing': missing,

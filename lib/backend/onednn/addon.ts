@@ -55,9 +55,12 @@ export function loadAddon(): { addon: OnednnAddon } | { reason: string } {
     loaded = { reason: 'the addon is not built (install libdnnl-dev, then npm ci or npm run build:native)' };
   } else {
     // OpenMP reads its wait policy once, when the runtime loads with the addon. Spinning threads would
-    // steal the other processes' cores on a shared machine and make timings erratic; passive waiting
-    // costs a wake-up per kernel. A policy set by the user wins.
+    // steal the other processes' cores on a shared machine and make timings erratic; purely passive waiting
+    // costs a futex wake-up per kernel, which dominates the small kernels of inference and of the ViTs. So
+    // threads spin briefly (GOMP_SPINCOUNT iterations, microseconds) to catch the next kernel, then sleep.
+    // What the user sets wins.
     process.env.OMP_WAIT_POLICY ??= 'PASSIVE';
+    process.env.GOMP_SPINCOUNT ??= '20000';
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       loaded = { addon: require(ADDON_PATH) as OnednnAddon };
