@@ -73,29 +73,19 @@ struct PrimitiveWeights {
   bool same() const { return user == chosen; }
 };
 
-struct Forward : Cached {
-  convolution_forward prim;
+// A cached convolution primitive with its scratchpad size and its weights' layout.
+template <typename Primitive>
+struct Conv : Cached {
+  Primitive prim;
   memory::desc scratch;
   PrimitiveWeights weights;
-  explicit Forward(const convolution_forward::primitive_desc &pd, const memory::desc &user)
-      : prim(pd), scratch(pd.scratchpad_desc()), weights(user, pd.weights_desc(), true) {}
+  template <typename PrimitiveDesc>
+  Conv(const PrimitiveDesc &pd, const memory::desc &user, const memory::desc &chosen, bool fromUser)
+      : prim(pd), scratch(pd.scratchpad_desc()), weights(user, chosen, fromUser) {}
 };
-
-struct BackwardData : Cached {
-  convolution_backward_data prim;
-  memory::desc scratch;
-  PrimitiveWeights weights;
-  explicit BackwardData(const convolution_backward_data::primitive_desc &pd, const memory::desc &user)
-      : prim(pd), scratch(pd.scratchpad_desc()), weights(user, pd.weights_desc(), true) {}
-};
-
-struct BackwardWeights : Cached {
-  convolution_backward_weights prim;
-  memory::desc scratch;
-  PrimitiveWeights weights;
-  explicit BackwardWeights(const convolution_backward_weights::primitive_desc &pd, const memory::desc &user)
-      : prim(pd), scratch(pd.scratchpad_desc()), weights(user, pd.diff_weights_desc(), false) {}
-};
+using Forward = Conv<convolution_forward>;
+using BackwardData = Conv<convolution_backward_data>;
+using BackwardWeights = Conv<convolution_backward_weights>;
 
 // The user's weights at `data`, in the primitive's layout (reordered if needed).
 memory weightsIn(PrimitiveWeights &w, float *data) {
@@ -114,7 +104,8 @@ void conv2d(const Args &a) {
   const int64_t act = a.i(22);
   const float alpha = static_cast<float>(a.f(23));
   auto &p = cached<Forward>(g.key("conv2d", withBias * 16 + act), [&] {
-    return new Forward(g.forward(withBias, userScratchpad(activationPostOps(act, alpha))), g.userWeights());
+    const auto pd = g.forward(withBias, userScratchpad(activationPostOps(act, alpha)));
+    return new Forward(pd, g.userWeights(), pd.weights_desc(), true);
   });
   memory x(g.src(), engine(), a.floats(1, g.n * g.h * g.w * g.c));
   memory y(g.dst(), engine(), a.floats(4, g.n * g.oh * g.ow * g.o));
@@ -133,7 +124,8 @@ void conv2dBackpropInput(const Args &a) {
     const auto hint = g.forward(false, userScratchpad());
     const convolution_backward_data::desc d(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
                                             g.strides(), g.dilates(), g.padL(), g.padR());
-    return new BackwardData({d, userScratchpad(), engine(), hint}, g.userWeights());
+    const auto pd = convolution_backward_data::primitive_desc(d, userScratchpad(), engine(), hint);
+    return new BackwardData(pd, g.userWeights(), pd.weights_desc(), true);
   });
   memory dy(g.dst(), engine(), a.floats(1, g.n * g.oh * g.ow * g.o));
   memory dx(g.src(), engine(), a.floats(4, g.n * g.h * g.w * g.c));
@@ -152,7 +144,8 @@ void conv2dBackpropFilter(const Args &a) {
     const auto hint = g.forward(false, userScratchpad());
     const convolution_backward_weights::desc d(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
                                                g.strides(), g.dilates(), g.padL(), g.padR());
-    return new BackwardWeights({d, userScratchpad(), engine(), hint}, g.userWeights());
+    const auto pd = convolution_backward_weights::primitive_desc(d, userScratchpad(), engine(), hint);
+    return new BackwardWeights(pd, g.userWeights(), pd.diff_weights_desc(), false);
   });
   memory x(g.src(), engine(), a.floats(1, g.n * g.h * g.w * g.c));
   memory dy(g.dst(), engine(), a.floats(2, g.n * g.oh * g.ow * g.o));
