@@ -10,7 +10,7 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { OnednnAddon } from './addon';
-import { intoOutput, offset, type KernelArgs } from './call';
+import { heap, intoOutput, offset, type KernelArgs } from './call';
 import { FUSED_ADAM, type FusedAdamAttrs } from '../fused-names';
 
 const RELU_GRAD = 'PixelwiseReluGrad';
@@ -20,8 +20,8 @@ function reluGrad(args: KernelArgs<'dy' | 'x'>, addon: OnednnAddon): TensorInfo 
   const { backend } = args;
   const n = tf.util.sizeFromShape(x.shape);
   const out = backend.makeOutput(x.shape, 'float32');
-  return intoOutput(backend, out, (heap) =>
-    addon.binary(heap, offset(backend, dy), 0, n, offset(backend, x), 0, n, offset(backend, out), n, 4))!;
+  return intoOutput(backend, out, (buffer) =>
+    addon.binary(buffer, offset(backend, dy), 0, n, offset(backend, x), 0, n, offset(backend, out), n, 4))!;
 }
 
 function adam(args: KernelArgs<'value' | 'm' | 'v' | 'gradient' | 'accBeta1' | 'accBeta2'>, addon: OnednnAddon): TensorInfo[] {
@@ -31,7 +31,7 @@ function adam(args: KernelArgs<'value' | 'm' | 'v' | 'gradient' | 'accBeta1' | '
   const n = tf.util.sizeFromShape(value.shape);
   const outs = [value, m, v].map((t) => backend.makeOutput(t.shape, 'float32'));
   const [outValue, outM, outV] = outs.map((t) => offset(backend, t));
-  addon.adam(backend.wasm.HEAPU8.buffer as ArrayBuffer, ...[value, m, v, gradient, accBeta1, accBeta2].map((t) => offset(backend, t)),
+  addon.adam(heap(backend), ...[value, m, v, gradient, accBeta1, accBeta2].map((t) => offset(backend, t)),
     outValue, outM, outV, n, beta1, beta2, epsilon, learningRate);
   return outs;
 }

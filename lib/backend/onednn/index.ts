@@ -1,9 +1,9 @@
 /**
  * The oneDNN engine: the WASM backend with its heavy kernels (convolutions, matrix products, pooling)
- * replaced by oneDNN's, which run on every core with the CPU's widest vector instructions. Tensors stay on
- * the WASM heap and the addon works on them in place, so everything else (elementwise kernels, the tape,
- * the optimizers, saving and loading) is the WASM backend unchanged. A call a oneDNN kernel does not
- * handle runs the WASM kernel.
+ * replaced by oneDNN's and its memory-bound ones (elementwise, sums, tile, batch norm) by the addon's own
+ * loops, all on every core with the CPU's widest vector instructions. Tensors stay on the WASM heap and the
+ * addon works on them in place, so everything else (the other kernels, the tape, saving and loading) is the
+ * WASM backend unchanged. A call a replaced kernel does not handle runs the WASM kernel.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
@@ -26,8 +26,8 @@ const KERNELS = new Map<string, OnednnKernel>([...CONV_KERNELS, ...MATMUL_KERNEL
 export const ONEDNN_KERNELS: readonly string[] = [...KERNELS.keys()];
 
 /**
- * Registers the 'onednn' backend (once) and sets the addon's thread count (OpenMP's, for this JS thread). Throws with the reason when
- * the addon is absent, so the caller can fall back.
+ * Registers the 'onednn' backend (once) and sets the addon's thread count (OpenMP's, for this JS thread).
+ * Throws with the reason when the addon is absent, so the caller can fall back.
  */
 export function registerOnednn(threads: number): OnednnInfo {
   const found = loadAddon();
