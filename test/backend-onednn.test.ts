@@ -12,6 +12,8 @@ import * as assert from 'uvu/assert';
 import { HIDE_ADDON_ENV, loadAddon } from '../lib/backend/onednn/addon';
 import { ONEDNN_BACKEND, ONEDNN_KERNELS } from '../lib/backend/onednn';
 import { initBackend } from '../lib/backend/select';
+import { DROPOUT_MASK } from '../lib/backend/fused-names';
+import { dropoutLayer } from '../lib/models/dropout';
 import { createOptimizer } from '../lib/train/optimizer';
 import { PROJECT_ROOT } from '../lib/util/paths';
 import {
@@ -192,6 +194,35 @@ if (!available) {
       b.dispose();
       return out;
     });
+  });
+
+  test('the dropout mask is 1/keep with probability keep, from its seed alone', () => {
+    const mask = (seed: number, shape = [400, 250]) =>
+      tf.tidy(() => Array.from((tf.engine().runKernel(DROPOUT_MASK, {}, { shape, keepProb: 0.75, seed } as unknown as tf.NamedAttrMap) as tf.Tensor).dataSync()));
+    const m = mask(7);
+    assert.ok(m.every((v) => v === 0 || v === Math.fround(1 / 0.75)), 'values are 0 or 1/keep');
+    const kept = m.filter((v) => v > 0).length / m.length;
+    assert.ok(Math.abs(kept - 0.75) < 0.005, `kept ${kept}`);
+    assert.equal(mask(7), m, 'same seed, same mask');
+    assert.not.equal(mask(8), m, 'another seed, another mask');
+  });
+
+  test('the Dropout layer masks in training, passes through in inference, and saves as tfjs Dropout', async () => {
+    const layer = dropoutLayer({ rate: 0.25, inputShape: [10, 10] });
+    const model = tf.sequential({ layers: [layer] });
+    const x = tf.ones([64, 10, 10]);
+    const trained = tf.tidy(() => Array.from((model.apply(x, { training: true }) as tf.Tensor).dataSync()));
+    assert.ok(trained.every((v) => v === 0 || v === Math.fround(1 / 0.75)));
+    assert.ok(Math.abs(trained.filter((v) => v > 0).length / trained.length - 0.75) < 0.02);
+    assert.equal(tf.tidy(() => Array.from((model.apply(x, { training: false }) as tf.Tensor).dataSync())), Array.from(x.dataSync()));
+    const json = model.toJSON(null, false) as unknown as { config: { layers: { class_name: string; config: { rate: number } }[] } };
+    assert.is(json.config.layers[0].class_name, 'Dropout');
+    assert.is(json.config.layers[0].config.rate, 0.25);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) tf.dispose(model.apply(x, { training: true }));
+    assert.is(tf.memory().numTensors, before, 'no tensor left behind');
+    x.dispose();
+    model.dispose();
   });
 
   test('the replaced kernels leave no tensor behind', () => {

@@ -4,6 +4,16 @@
  */
 export const FUSED_ADAM = 'PixelwiseAdam';
 
+/** No inputs; the multiplier of inverted dropout, 1/keepProb or 0 per element, drawn from `seed` alone. */
+export const DROPOUT_MASK = 'PixelwiseDropoutMask';
+
+export interface DropoutMaskAttrs {
+  shape: number[];
+  keepProb: number;
+  /** An integer in [0, 2^32). */
+  seed: number;
+}
+
 /** Inputs value, m, v, gradient, accBeta1, accBeta2; outputs the new value, m and v. */
 export interface FusedAdamAttrs {
   beta1: number;

@@ -1,5 +1,6 @@
 /** The convolutional family: LeNet-5, a fast small CNN, the PyTorch-example CNN and a deeper batch-normalised CNN. */
 import * as tf from '@tensorflow/tfjs';
+import { dropoutLayer } from './dropout';
 import { describeSize, ImageSize, MNIST_IMAGE, ModelOptions, numberOption, registerModel } from './registry';
 
 /** LeNet-5's two 2×2 poolings around a valid 5×5 convolution need 12 pixels a side; the others need less. */
@@ -69,7 +70,7 @@ export function cnnSmall(options?: ModelOptions, image: ImageSize = MNIST_IMAGE)
       conv(width * 2, 3),
       tf.layers.maxPooling2d({ poolSize: 2 }),
       tf.layers.flatten(),
-      tf.layers.dropout({ rate: dropout }),
+      dropoutLayer({ rate: dropout }),
       tf.layers.dense({ units: 128, activation: 'relu' }),
       tf.layers.dense({ units: 10 }),
     ],
@@ -84,10 +85,10 @@ export function classicCnn(image: ImageSize = MNIST_IMAGE): tf.LayersModel {
       conv(32, 3, { inputShape: inputShape(image), padding: 'valid' }),
       conv(64, 3, { padding: 'valid' }),
       tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.dropout({ rate: 0.25 }),
+      dropoutLayer({ rate: 0.25 }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 128, activation: 'relu' }),
-      tf.layers.dropout({ rate: 0.5 }),
+      dropoutLayer({ rate: 0.5 }),
       tf.layers.dense({ units: 10 }),
     ],
   });
@@ -102,16 +103,16 @@ export function cnnDeep(options?: ModelOptions, image: ImageSize = MNIST_IMAGE):
       ...convBnRelu(width),
       ...convBnRelu(width),
       tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.dropout({ rate: dropout }),
+      dropoutLayer({ rate: dropout }),
       ...convBnRelu(width * 2),
       ...convBnRelu(width * 2),
       tf.layers.maxPooling2d({ poolSize: 2 }),
-      tf.layers.dropout({ rate: dropout }),
+      dropoutLayer({ rate: dropout }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 256, useBias: false }),
       tf.layers.batchNormalization(),
       tf.layers.activation({ activation: 'relu' }),
-      tf.layers.dropout({ rate: dropout * 2 }),
+      dropoutLayer({ rate: dropout * 2 }),
       tf.layers.dense({ units: 10 }),
     ],
   });

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describeSize, ImageSize, MNIST_IMAGE, ModelOptions, numberOption, registerModel } from './registry';
+import { dropoutLayer } from './dropout';
 import { ClassToken, LayerNorm, MultiHeadSelfAttention, PatchEmbedding, PositionEmbedding, TokenPool, TokenPooling } from './vit-layers';
 
 /** The conv stem's downsampling: two 2×2 max-pools. */
@@ -80,14 +81,14 @@ function encoderBlock(x: tf.SymbolicTensor, config: VitConfig, index: number): t
   const name = (part: string) => `block${index}_${part}`;
   const norm1 = apply(new LayerNorm({ name: name('norm1') }), x);
   let attended = apply(new MultiHeadSelfAttention({ heads: config.heads, name: name('attention') }), norm1);
-  attended = apply(tf.layers.dropout({ rate: config.dropout, name: name('attention_dropout') }), attended);
+  attended = apply(dropoutLayer({ rate: config.dropout, name: name('attention_dropout') }), attended);
   const afterAttention = apply(tf.layers.add({ name: name('residual1') }), [x, attended]);
 
   const norm2 = apply(new LayerNorm({ name: name('norm2') }), afterAttention);
   let hidden = apply(tf.layers.dense({ units: Math.round(config.mlpRatio * config.dim), activation: 'gelu', name: name('mlp_in') }), norm2);
-  hidden = apply(tf.layers.dropout({ rate: config.dropout, name: name('mlp_dropout1') }), hidden);
+  hidden = apply(dropoutLayer({ rate: config.dropout, name: name('mlp_dropout1') }), hidden);
   hidden = apply(tf.layers.dense({ units: config.dim, name: name('mlp_out') }), hidden);
-  hidden = apply(tf.layers.dropout({ rate: config.dropout, name: name('mlp_dropout2') }), hidden);
+  hidden = apply(dropoutLayer({ rate: config.dropout, name: name('mlp_dropout2') }), hidden);
   return apply(tf.layers.add({ name: name('residual2') }), [afterAttention, hidden]);
 }
 
@@ -107,7 +108,7 @@ export function buildVit(config: VitConfig, name = 'vit', image: ImageSize = MNI
   let tokens = apply(new PatchEmbedding({ patchSize: patch, dim: config.dim, name: 'patch_embedding' }), features);
   if (config.pool === 'cls') tokens = apply(new ClassToken({ name: 'class_token' }), tokens);
   tokens = apply(new PositionEmbedding({ name: 'position_embedding' }), tokens);
-  tokens = apply(tf.layers.dropout({ rate: config.dropout, name: 'embedding_dropout' }), tokens);
+  tokens = apply(dropoutLayer({ rate: config.dropout, name: 'embedding_dropout' }), tokens);
   for (let i = 1; i <= config.depth; i++) tokens = encoderBlock(tokens, config, i);
   tokens = apply(new LayerNorm({ name: 'final_norm' }), tokens);
   const pooled = apply(new TokenPooling({ pool: config.pool, name: 'pool' }), tokens);

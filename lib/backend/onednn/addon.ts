@@ -42,6 +42,7 @@ export interface OnednnAddon {
   adam(heap: ArrayBuffer, ...args: number[]): void;
   tile(heap: ArrayBuffer, ...args: number[]): void;
   batchNorm(heap: ArrayBuffer, ...args: number[]): void;
+  dropoutMask(heap: ArrayBuffer, ...args: number[]): void;
 }
 
 let loaded: { addon: OnednnAddon } | { reason: string } | undefined;

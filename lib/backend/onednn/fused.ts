@@ -6,12 +6,14 @@
  * - Adam's update of one variable, fourteen kernels in tf.train.adam (lib/train/optimizer.ts uses it
  *   where the active backend has it).
  * Both compute what tfjs computes, rounding in the same order, so results equal the WASM backend's.
+ * - the dropout mask (lib/models/dropout.ts uses it where the active backend has it), which tfjs draws in
+ *   JavaScript: the same distribution, another random stream.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { OnednnAddon } from './addon';
 import { heap, intoOutput, offset, type KernelArgs } from './call';
-import { FUSED_ADAM, type FusedAdamAttrs } from '../fused-names';
+import { DROPOUT_MASK, FUSED_ADAM, type DropoutMaskAttrs, type FusedAdamAttrs } from '../fused-names';
 
 const RELU_GRAD = 'PixelwiseReluGrad';
 
@@ -36,6 +38,13 @@ function adam(args: KernelArgs<'value' | 'm' | 'v' | 'gradient' | 'accBeta1' | '
   return outs;
 }
 
+function dropoutMask(args: KernelArgs<never>, addon: OnednnAddon): TensorInfo {
+  const { shape, keepProb, seed } = args.attrs as unknown as DropoutMaskAttrs;
+  const { backend } = args;
+  const out = backend.makeOutput(shape, 'float32');
+  return intoOutput(backend, out, (buffer) => addon.dropoutMask(buffer, offset(backend, out), tf.util.sizeFromShape(shape), keepProb, seed))!;
+}
+
 /** The fused kernels, for the backend named `backendName`. */
 export function fusedKernels(backendName: string, addon: OnednnAddon): KernelConfig[] {
   const bind = (f: (args: never, addon: OnednnAddon) => TensorInfo | TensorInfo[]) =>
@@ -43,6 +52,7 @@ export function fusedKernels(backendName: string, addon: OnednnAddon): KernelCon
   return [
     { kernelName: RELU_GRAD, backendName, kernelFunc: bind(reluGrad) },
     { kernelName: FUSED_ADAM, backendName, kernelFunc: bind(adam) },
+    { kernelName: DROPOUT_MASK, backendName, kernelFunc: bind(dropoutMask) },
   ];
 }
 

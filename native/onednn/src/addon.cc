@@ -101,6 +101,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adam", nullptr, entry<pw::adam>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tile", nullptr, entry<pw::tile>, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNorm", nullptr, entry<pw::batchNorm>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"dropoutMask", nullptr, entry<pw::dropoutMask>, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;

@@ -301,6 +301,29 @@ void batchNorm(const Args &a) {
   }
 }
 
+// dropoutMask(heap, out, n, keepProb, seed): the multiplier of inverted dropout,
+// 1/keepProb where a uniform draw u in [0,1) has u + keepProb >= 1 (as tfjs's
+// floor(u + keepProb) / keepProb), else 0. Draw i is splitmix64 of seed + i:
+// counter-based, so the mask depends on the seed alone, not on the threads.
+// tfjs draws these in JavaScript, one at a time, which costs more than the
+// rest of a CNN's training step.
+void dropoutMask(const Args &a) {
+  const int64_t n = a.i(2);
+  const float keep = static_cast<float>(a.f(3));
+  const uint64_t seed = static_cast<uint64_t>(a.i(4));
+  float *out = a.floats(1, n);
+  const float scale = 1.f / keep;
+#pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t i = 0; i < n; i++) {
+    uint64_t z = seed + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull;
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    const float u = static_cast<float>(z >> 40) * 0x1.0p-24f;
+    out[i] = u + keep >= 1.f ? scale : 0.f;
+  }
+}
+
 // adam(heap, value, m, v, gradient, accBeta1, accBeta2, outValue, outM, outV,
 // n, beta1, beta2, epsilon, learningRate): one pass of tf.train.adam's update
 // for one variable, in place of its fourteen elementwise kernels. Every

@@ -19,5 +19,6 @@ void sum(const Args &a);
 void adam(const Args &a);
 void tile(const Args &a);
 void batchNorm(const Args &a);
+void dropoutMask(const Args &a);
 
 }  // namespace pw
