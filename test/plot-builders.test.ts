@@ -294,7 +294,7 @@ test('steps: one grey heatmap per step, rows of any picture size, upright and ti
   assert.equal(fig.data[0].z, [[0, 0.5, 1], [0.25, 0.75, 0.33]]);
   assert.is(fig.data[2].xaxis, 'x3', 'the short row leaves its second cell empty');
   assert.equal(fig.layout.annotations!.map((a) => a.text), ['original', 'input', 'only one step']);
-  assert.is(fig.layout.yaxis!.autorange, 'reversed');
+  assert.is((fig.layout.yaxis as { autorange?: string }).autorange, 'reversed');
   assert.ok(isPlainJson(fig));
 });
 
