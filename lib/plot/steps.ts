@@ -2,7 +2,7 @@
  * Pictures of any size side by side: the preprocessing of one image step by step (a row per image, a
  * column per step), and a whole number with the boxes of the digits read in it.
  */
-import { Annotation, Figure, GREY_SCALE, Trace, cellTitle, imageGridAxes, reshape, subplotGrid, titleOf } from './figure';
+import { Annotation, Figure, GREY_SCALE, Trace, cellTitle, imageGridAxes, imageGridLayout, reshape, subplotGrid, titleOf } from './figure';
 
 /** Row-major grey picture, 0 black … 1 white (the shape of lib/preprocess's GrayImage). */
 export interface Picture {
@@ -46,16 +46,10 @@ export function stepsFigure(rows: StepPanel[][], opts: StepsOptions = {}): Figur
   const data = panels.flatMap((p, i) => (p ? [pictureTrace(p.picture, cells[i].xref, cells[i].yref, p.title)] : []));
   const annotations: Annotation[] = panels.flatMap((p, i) => (p ? [cellTitle(cells[i], p.title, 10)] : []));
   const panel = opts.panelSize ?? 130;
-  const title = titleOf(opts.title ?? 'Preprocessing step by step');
-  const top = title ? 70 : 30;
   return {
     data,
     layout: {
-      title,
-      width: cols * panel + 40,
-      height: Math.max(1, rows.length) * (panel + 30) + top + 20,
-      margin: { l: 20, r: 20, t: top, b: 20 },
-      ...imageGridAxes(cells),
+      ...imageGridLayout(cells, { cols, rows: Math.max(1, rows.length), panel, titleRoom: 30 }, titleOf(opts.title ?? 'Preprocessing step by step')),
       annotations,
       plot_bgcolor: 'white',
     },
