@@ -1,15 +1,20 @@
 /**
- * The demo page: draw a digit, see the model's prediction live. The drawing goes through the same
- * preprocessing as `npm run predict` (lib/preprocess, bundled into this script by the demo server);
+ * The demo page: draw a digit, or write a whole number on the wide pad, and see the model's reading live.
+ * The drawing goes through the same preprocessing and number segmentation as `npm run predict [--number]`
+ * (lib/preprocess, bundled into this script by the demo server); a confidence below the run's calibrated
+ * threshold (served in run.json) is flagged uncertain, as predict flags it;
  * the bundler maps @tensorflow/tfjs to the page's own tf.min.js, the model comes from the served run.
  */
 import * as tf from '@tensorflow/tfjs';
-import { ImageError, MNIST_SIDE, toMnistInput } from '../lib/preprocess';
+import { ImageError, MNIST_SIDE, segmentNumber, toGrayscale, toMnistInput } from '../lib/preprocess';
 // Registers the ViT's custom layers, so that saved ViTs load here as they do in Node.
 import '../lib/models/vit-layers';
 
 /** Pen width in canvas pixels: about MNIST's stroke width relative to a digit drawn across most of the pad. */
 const PEN_WIDTH = 20;
+/** The pad's size in canvas pixels: square for one digit, three digits' worth of room for a number. */
+const PAD_SIZES = { digit: [280, 280], number: [840, 280] } as const;
+type Mode = keyof typeof PAD_SIZES;
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const pad = $<HTMLCanvasElement>('pad');
@@ -18,6 +23,9 @@ const preview = $<HTMLCanvasElement>('input').getContext('2d')!;
 const digitEl = $('digit');
 const confidenceEl = $('confidence');
 const statusEl = $('status');
+const numberEl = $('number');
+const numberNoteEl = $('number-note');
+const numberDigitsEl = $('number-digits');
 const bars = Array.from({ length: 10 }, (_, digit) => {
   const li = document.createElement('li');
   li.innerHTML = `<span>${digit}</span><span class="track"><span class="fill"></span></span><span class="pct"></span>`;
@@ -30,6 +38,10 @@ let model: tf.LayersModel | undefined;
 let drawn = 0;
 let predicted = 0;
 let predicting = false;
+let mode: Mode = 'digit';
+/** Below this confidence a digit is uncertain: the run's calibration.json, 1 (all uncertain) until loaded. */
+let threshold = 1;
+const pct = (p: number) => `${(p * 100).toFixed(1)}%`;
 
 function setState(state: 'loading' | 'ready' | 'error', message = '') {
   document.body.dataset.state = state;
@@ -47,7 +59,9 @@ let side = MNIST_SIDE;
 function showResult(input: Float32Array | undefined, probabilities: Float32Array | undefined) {
   const top = probabilities ? probabilities.indexOf(Math.max(...probabilities)) : -1;
   digitEl.textContent = top >= 0 ? String(top) : '–';
-  confidenceEl.textContent = probabilities ? `${(probabilities[top] * 100).toFixed(1)}% sure` : 'draw a digit';
+  const uncertain = probabilities ? probabilities[top] < threshold : false;
+  confidenceEl.textContent = probabilities ? `${pct(probabilities[top])} sure${uncertain ? ', uncertain' : ''}` : 'draw a digit';
+  confidenceEl.dataset.uncertain = String(uncertain);
   bars.forEach(({ li, fill, pct }, digit) => {
     const p = probabilities?.[digit] ?? 0;
     fill.style.width = `${p * 100}%`;
@@ -60,22 +74,66 @@ function showResult(input: Float32Array | undefined, probabilities: Float32Array
   preview.putImageData(pixels, 0, 0);
 }
 
-async function predict(): Promise<void> {
-  const version = drawn;
-  let input: Float32Array | undefined;
+interface ReadDigit {
+  digit: number;
+  confidence: number;
+  uncertain: boolean;
+}
+
+/** The number left to right with each digit's confidence, or the prompt while the pad is blank. */
+function showNumber(digits: ReadDigit[] | undefined) {
+  const uncertain = !!digits?.some((d) => d.uncertain);
+  numberEl.textContent = digits ? digits.map((d) => d.digit).join('') : '–';
+  numberEl.dataset.uncertain = String(uncertain);
+  numberNoteEl.textContent = digits ? (uncertain ? 'uncertain: a digit is below the calibrated confidence' : 'every digit confident') : 'write a number';
+  numberDigitsEl.replaceChildren(
+    ...(digits ?? []).map((d) => {
+      const li = document.createElement('li');
+      li.textContent = `${d.digit} ${pct(d.confidence)}${d.uncertain ? ' ?' : ''}`;
+      li.classList.toggle('uncertain', d.uncertain);
+      Object.assign(li.dataset, { digit: String(d.digit), confidence: String(d.confidence), uncertain: String(d.uncertain) });
+      return li;
+    }),
+  );
+}
+
+/** Softmax outputs of the model for side×side inputs, row-major (count × 10). */
+async function probabilitiesOf(inputs: Float32Array[]): Promise<Float32Array> {
+  const batch = new Float32Array(inputs.length * side * side);
+  inputs.forEach((input, i) => batch.set(input, i * side * side));
+  const output = tf.tidy(() => tf.softmax(model!.predict(tf.tensor4d(batch, [inputs.length, side, side, 1])) as tf.Tensor2D));
+  const probabilities = (await output.data()) as Float32Array;
+  output.dispose();
+  return probabilities;
+}
+
+/** The pad's model inputs: one digit, or the digits of a number left to right; none while it is blank. */
+function readPad(): Float32Array[] {
+  const image = pen.getImageData(0, 0, pad.width, pad.height);
   try {
-    input = toMnistInput(pen.getImageData(0, 0, pad.width, pad.height), side);
+    return mode === 'digit' ? [toMnistInput(image, side)] : segmentNumber(toGrayscale(image), side).map((d) => d.input);
   } catch (err) {
     // A blank pad is the normal state before drawing, not an error to report.
     if (!(err instanceof ImageError)) throw err;
+    return [];
   }
-  let probabilities: Float32Array | undefined;
-  if (input && model) {
-    const output = tf.tidy(() => tf.softmax(model!.predict(tf.tensor4d(input!, [1, side, side, 1])) as tf.Tensor2D));
-    probabilities = (await output.data()) as Float32Array;
-    output.dispose();
+}
+
+async function predict(): Promise<void> {
+  const version = drawn;
+  const inputs = readPad();
+  const probabilities = inputs.length && model ? await probabilitiesOf(inputs) : undefined;
+  if (mode === 'digit') showResult(inputs[0], probabilities);
+  else {
+    showNumber(
+      probabilities &&
+        inputs.map((_, i) => {
+          const row = probabilities.subarray(i * 10, (i + 1) * 10);
+          const digit = row.indexOf(Math.max(...row));
+          return { digit, confidence: row[digit], uncertain: row[digit] < threshold };
+        }),
+    );
   }
-  showResult(input, probabilities);
   predicted = version;
   document.body.dataset.predicted = String(predicted);
 }
@@ -138,15 +196,33 @@ $('clear').addEventListener('click', () => {
   changed();
 });
 
+/** Switches between one digit on the square pad and a whole number on the wide one; the pad starts blank. */
+function setMode(next: Mode) {
+  mode = next;
+  document.body.dataset.mode = mode;
+  [pad.width, pad.height] = PAD_SIZES[mode];
+  $('mode').textContent = mode === 'digit' ? 'Write a number' : 'Draw one digit';
+  $('hint').textContent = mode === 'digit' ? 'Draw one digit, 0 to 9, with the mouse or a finger.' : 'Write a number, digits side by side, left to right.';
+  clearPad();
+  showResult(undefined, undefined);
+  showNumber(undefined);
+  changed();
+}
+
+$('mode').addEventListener('click', () => setMode(mode === 'digit' ? 'number' : 'digit'));
+
 async function start() {
   clearPad();
   showResult(undefined, undefined);
+  showNumber(undefined);
+  document.body.dataset.mode = mode;
   document.body.dataset.drawn = document.body.dataset.predicted = '0';
   try {
     const backend = new URLSearchParams(location.search).get('backend');
     if (backend && !(await tf.setBackend(backend))) throw new Error(`backend "${backend}" is not available`);
     await tf.ready();
     const info = await (await fetch('run.json')).json();
+    threshold = info.threshold;
     model = await tf.loadLayersModel('model/model.json');
     // The run's own image size (16×16, 32×32 digit sets train too); the preview shows the model's input.
     side = model.inputs[0].shape[1] ?? MNIST_SIDE;

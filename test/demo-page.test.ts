@@ -1,6 +1,7 @@
 /**
  * npm run demo end to end in headless Chromium: a small cnn-small is trained here, the demo server serves
- * its run, and digits drawn on the page's canvas with mouse strokes must be recognised.
+ * its run, and digits drawn on the page's canvas with mouse strokes must be recognised, one at a time and
+ * as a whole number on the wide pad.
  */
 import type * as tf from '@tensorflow/tfjs';
 import { ChildProcess, spawn, spawnSync } from 'child_process';
@@ -13,13 +14,12 @@ import * as assert from 'uvu/assert';
 import { loadMnist } from '../lib/data/mnist';
 import { predictProbabilities } from '../lib/eval/evaluate';
 import '../lib/models';
-import { toMnistInput } from '../lib/preprocess';
+import { segmentNumber, toGrayscale, toMnistInput } from '../lib/preprocess';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';
 import { PROJECT_ROOT } from '../lib/util/paths';
 
 const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
-const PAD_SIDE = 280;
 
 const dir = mkdtempSync(join(tmpdir(), 'pixelwise-demo-'));
 const runDir = join(dir, 'run');
@@ -52,7 +52,7 @@ function startServer(): Promise<string> {
 
 test.before(async () => {
   const data = await loadMnist();
-  const config = resolveConfig({ model: 'cnn-small', modelOptions: { width: 16 }, epochs: 2, trainLimit: 4000, testLimit: 500, valFraction: 0, backend: 'wasm' });
+  const config = resolveConfig({ model: 'cnn-small', modelOptions: { width: 16 }, epochs: 2, trainLimit: 4400, testLimit: 500, valFraction: 0.1, backend: 'wasm' });
   ({ model } = await trainRun(config, { runDir, data }));
   url = await startServer();
   browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
@@ -69,10 +69,20 @@ test.after(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-/** Draws strokes given in pad coordinates (0..280) with the mouse, then waits until the shown result is for the final drawing. */
+/** The pad's pixels as the page reads them. */
+async function padPixels(): Promise<{ width: number; height: number; data: Uint8Array }> {
+  const { width, height, data } = await page.$eval('#pad', (canvas) => {
+    const c = canvas as HTMLCanvasElement;
+    return { width: c.width, height: c.height, data: Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data) };
+  });
+  return { width, height, data: Uint8Array.from(data) };
+}
+
+/** Draws strokes given in pad coordinates (0..280 high) with the mouse, then waits until the shown result is for the final drawing. */
 async function draw(strokes: [number, number][][]): Promise<void> {
   const box = (await page.locator('#pad').boundingBox())!;
-  const at = ([x, y]: [number, number]): [number, number] => [box.x + (x * box.width) / PAD_SIDE, box.y + (y * box.height) / PAD_SIDE];
+  const [width, height] = await page.$eval('#pad', (c) => [(c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height]);
+  const at = ([x, y]: [number, number]): [number, number] => [box.x + (x * box.width) / width, box.y + (y * box.height) / height];
   for (const stroke of strokes) {
     await page.mouse.move(...at(stroke[0]));
     await page.mouse.down();
@@ -127,14 +137,33 @@ test('an ellipse drawn off-centre and small is recognised as 0', async () => {
 test('the page preprocesses and predicts exactly as Node does on the same drawing', async () => {
   await clear();
   await draw([[[80, 60], [200, 60], [120, 230]]]);
-  const pixels = await page.$eval('#pad', (canvas) => {
-    const c = canvas as HTMLCanvasElement;
-    return Array.from(c.getContext('2d')!.getImageData(0, 0, c.width, c.height).data);
-  });
-  const input = toMnistInput({ width: PAD_SIDE, height: PAD_SIDE, data: Uint8Array.from(pixels) });
+  const input = toMnistInput(await padPixels());
   const expected = predictProbabilities(model, input, 1);
   const { probabilities } = await shownResult();
   probabilities.forEach((p, d) => assert.ok(Math.abs(p - expected[d]) < 1e-4, `digit ${d}: page ${p}, Node ${expected[d]}`));
+});
+
+test('on the wide pad a 1 and a 0 written side by side are read as the number 10, flagged as Node flags them', async () => {
+  await page.click('#mode');
+  await page.waitForFunction(() => document.body.dataset.mode === 'number' && document.body.dataset.predicted === document.body.dataset.drawn);
+  assert.is(await page.textContent('#number'), '–');
+  await draw([[[200, 40], [200, 240]], ellipse(520, 140, 60, 100)]);
+  assert.is(await page.textContent('#number'), '10');
+  const shown = await page.$$eval('#number-digits li', (items) => items.map((li) => ({ ...(li as HTMLElement).dataset })));
+  assert.equal(shown.map((d) => d.digit), ['1', '0']);
+  // The same segmentation and model in Node give the same confidences; the flag uses the served threshold.
+  const { threshold } = await (await page.request.get(`${url}run.json`)).json();
+  assert.ok(threshold > 0 && threshold <= 1, `threshold ${threshold}`);
+  const digits = segmentNumber(toGrayscale(await padPixels()));
+  const expected = predictProbabilities(model, Float32Array.from(digits.flatMap((d) => Array.from(d.input))), digits.length);
+  shown.forEach((d, i) => {
+    const confidence = expected[i * 10 + Number(d.digit)];
+    assert.ok(Math.abs(Number(d.confidence) - confidence) < 1e-4, `digit ${i}: page ${d.confidence}, Node ${confidence}`);
+    assert.is(d.uncertain, String(confidence < threshold));
+  });
+  assert.is(await page.getAttribute('#number', 'data-uncertain'), String(shown.some((d) => d.uncertain === 'true')));
+  await page.click('#mode');
+  await page.waitForFunction(() => document.body.dataset.mode === 'digit');
 });
 
 test('everything the page loads comes from the demo server (tfjs included, no CDN)', async () => {

@@ -9,6 +9,8 @@ import {
   examplesGridFigure,
   modelComparisonFigure,
   normalizeConfusion,
+  numberBoxesFigure,
+  stepsFigure,
   perClassFigure,
   sweepDimensions,
   sweepParallelFigure,
@@ -279,6 +281,34 @@ test('attention: image + overlay per panel, attention scaled to [0,1] per panel'
   const raw = attentionOverlayFigure(image, [{ title: 'l', attention: a1 }], { normalize: 'none', showInput: false });
   assert.is(raw.data.length, 2);
   assert.is(raw.data[1].z![14][14], 0.5);
+});
+
+test('steps: one grey heatmap per step, rows of any picture size, upright and titled', () => {
+  const wide = { width: 3, height: 2, data: [0, 0.5, 1, 0.25, 0.75, 0.333] };
+  const small = { width: 2, height: 2, data: [1, 0, 0, 1] };
+  const fig = stepsFigure([
+    [{ title: 'original', picture: wide }, { title: 'input', picture: small }],
+    [{ title: 'only one step', picture: small }],
+  ]);
+  assert.is(fig.data.length, 3);
+  assert.equal(fig.data[0].z, [[0, 0.5, 1], [0.25, 0.75, 0.33]]);
+  assert.is(fig.data[2].xaxis, 'x3', 'the short row leaves its second cell empty');
+  assert.equal(fig.layout.annotations!.map((a) => a.text), ['original', 'input', 'only one step']);
+  assert.is((fig.layout.yaxis as { autorange?: string }).autorange, 'reversed');
+  assert.ok(isPlainJson(fig));
+});
+
+test('number boxes: one rectangle and label per digit, uncertain ones in red', () => {
+  const picture = { width: 40, height: 20, data: new Float32Array(800) };
+  const fig = numberBoxesFigure(picture, [
+    { box: [2, 3, 10, 14], label: '4 99.0%' },
+    { box: [20, 2, 12, 15], label: '7 41.0%?', flagged: true },
+  ]);
+  const shapes = fig.layout.shapes as { x0: number; x1: number; line: { color: string } }[];
+  assert.equal(shapes.map((s) => [s.x0, s.x1]), [[1.5, 11.5], [19.5, 31.5]]);
+  assert.ok(shapes[0].line.color !== shapes[1].line.color);
+  assert.equal(fig.layout.annotations!.map((a) => a.text), ['4 99.0%', '7 41.0%?']);
+  assert.ok(isPlainJson(fig));
 });
 
 test.run();

@@ -1,12 +1,14 @@
 /**
- * npm run demo — serves a local page where you draw a digit and a trained model predicts it live in the
- * browser (tfjs, served from node_modules), through the same preprocessing as npm run predict.
+ * npm run demo — serves a local page where you draw a digit (or write a whole number on a wide pad) and a
+ * trained model reads it live in the browser (tfjs, served from node_modules), through the same
+ * preprocessing and number segmentation as npm run predict [--number].
  */
 import { build, Plugin } from 'esbuild';
 import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
 import { createServer, IncomingMessage, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
 import { basename, isAbsolute, join, relative, resolve } from 'path';
+import { loadCalibration } from '../eval/evaluate-run';
 import { loadModel } from '../models';
 import { MODEL_FILE, readSavedModel } from '../models/manifest';
 import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
@@ -18,7 +20,9 @@ Usage: npm run demo [-- --run DIR --port N]
   --run DIR    the run whose model to serve (default: the newest finished run under results/runs)
   --port N     port on 127.0.0.1 (default 8080; 0 picks a free one)
 
-Open the printed URL, draw a digit with the mouse or a finger and watch the prediction.
+Open the printed URL, draw a digit with the mouse or a finger and watch the prediction; "Write a number"
+switches to a wide pad that reads a whole number, digit by digit, as you write. A prediction below the
+run's calibrated threshold (calibration.json, as npm run predict uses it) is marked uncertain.
 Add ?backend=cpu to the URL to predict without WebGL. Ctrl-C stops the server.
 `;
 
@@ -52,7 +56,7 @@ interface ServedRun {
   modelDir: string;
   /** model/ files the page may fetch: model.json and the weight files it lists. */
   modelFiles: Set<string>;
-  info: { run: string; model: string; testAccuracy: number | null };
+  info: { run: string; model: string; testAccuracy: number | null; threshold: number };
 }
 
 /** How the page names the run: its path under results/runs, or its folder name when it lives elsewhere. */
@@ -70,6 +74,8 @@ async function readRun(dir: string): Promise<ServedRun> {
   const saved = readSavedModel(modelDir);
   (await loadModel(modelDir)).dispose();
   const weightFiles = saved.weightFiles;
+  // The page flags uncertain digits as predict does; computed once here for runs trained before calibration.json.
+  const { threshold } = await loadCalibration(dir);
   // config.json and summary.json only label the page: a missing or damaged one is no reason to refuse.
   const readJson = (file: string) => {
     try {
@@ -83,7 +89,7 @@ async function readRun(dir: string): Promise<ServedRun> {
   return {
     modelDir,
     modelFiles: new Set(['model.json', ...weightFiles]),
-    info: { run: runName(dir), model: config?.config?.model ?? summary?.model ?? 'model', testAccuracy: summary?.testAccuracy ?? null },
+    info: { run: runName(dir), model: config?.config?.model ?? summary?.model ?? 'model', testAccuracy: summary?.testAccuracy ?? null, threshold },
   };
 }
 

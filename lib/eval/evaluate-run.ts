@@ -1,10 +1,11 @@
 /** Re-evaluates a finished run's saved model on the test set it was trained against (or another dataset). */
-import { existsSync, readFileSync } from 'fs';
+import { existsSync } from 'fs';
 import { join } from 'path';
 import { firstIndices, trainValSplit } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
 import { loadModel } from '../models/io';
 import { checkImageSize, readRunConfig } from '../train/run';
+import { readJsonFile } from '../util/files';
 import { Calibration, CALIBRATION_FILE, calibrateThreshold, writeCalibration } from './calibrate';
 import { evaluateModel, Evaluation } from './evaluate';
 
@@ -47,6 +48,6 @@ export async function calibrateRun(runDir: string, options: { data?: MnistData }
 /** The run's calibration.json, computed and saved on first use (runs trained before calibration existed). */
 export async function loadCalibration(runDir: string): Promise<Calibration> {
   const file = join(runDir, CALIBRATION_FILE);
-  if (existsSync(file)) return JSON.parse(readFileSync(file, 'utf8')) as Calibration;
+  if (existsSync(file)) return readJsonFile<Calibration>(file);
   return calibrateRun(runDir);
 }

@@ -1,5 +1,5 @@
 /** Grid of (misclassified) example digits, each titled "true 3 → pred 5 (87%)". */
-import { Figure, GREY_SCALE, Trace, cellTitle, imageGridAxes, reshape, squareSide, subplotGrid, titleOf } from './figure';
+import { Figure, GREY_SCALE, Trace, cellTitle, imageGridLayout, reshape, squareSide, subplotGrid, titleOf } from './figure';
 
 export interface Example {
   /** Row-major image, 784 values in [0, 1] for MNIST (any square size works). */
@@ -54,18 +54,11 @@ export function examplesGridFigure(examples: Example[], opts: ExamplesOptions = 
       hovertemplate: `${exampleTitle(ex, opts.labels)}<br>row %{y}, col %{x}: %{z:.2f}<extra></extra>`,
     };
   });
-  const axes = imageGridAxes(cells);
 
-  const title = titleOf(opts.title ?? 'Misclassified examples');
-  const top = title ? 70 : 30;
   return {
     data,
     layout: {
-      title,
-      width: cols * panel + 40,
-      height: rows * (panel + 25) + top + 20,
-      margin: { l: 20, r: 20, t: top, b: 20 },
-      ...axes,
+      ...imageGridLayout(cells, { cols, rows, panel, titleRoom: 25 }, titleOf(opts.title ?? 'Misclassified examples')),
       annotations: shown.length
         ? cells.map((c, i) => cellTitle(c, exampleTitle(shown[i], opts.labels), 11))
         : [{ text: 'no examples', x: 0.5, y: 0.5, xref: 'paper', yref: 'paper', showarrow: false }],

@@ -152,6 +152,21 @@ export function imageGridAxes(cells: GridCell[], x: Axis = {}): Record<string, A
   return axes;
 }
 
+/**
+ * The layout of a grid of image panels `panel` pixels wide and `panel + titleRoom` high: the figure's
+ * title (or none), compact margins, image axes; annotations and the rest are added by the caller.
+ */
+export function imageGridLayout(cells: GridCell[], size: { cols: number; rows: number; panel: number; titleRoom: number }, title: Layout['title']): Layout {
+  const top = title ? 70 : 30;
+  return {
+    title,
+    width: size.cols * size.panel + 40,
+    height: size.rows * (size.panel + size.titleRoom) + top + 20,
+    margin: { l: 20, r: 20, t: top, b: 20 },
+    ...imageGridAxes(cells),
+  };
+}
+
 /** A title annotation centred above a subplot cell. */
 export function cellTitle(cell: GridCell, text: string, fontSize = 12): Annotation {
   return {

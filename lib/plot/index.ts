@@ -40,3 +40,6 @@ export type { ExportFormat, ExporterOptions, HtmlOptions, ImageOptions } from '.
 
 export { show, displayHtml, figureToNotebookHtml, resetNotebookPlotly } from './display';
 export type { ShowOptions, HtmlDisplay } from './display';
+
+export { numberBoxesFigure, stepsFigure } from './steps';
+export type { Picture, ReadBox, StepPanel, StepsOptions } from './steps';

@@ -12,6 +12,6 @@ export { crop, inkBoundingBox, type Box } from './crop';
 export { resize } from './resize';
 export { centerOfMass, placeByCenterOfMass, MNIST_CENTER } from './center';
 export { fromMnistArray, preprocessGray, preprocessImage, toMnistInput } from './pipeline';
-export { BLANK, digitToMnist, inkOf } from './pipeline';
+export { BLANK, digitToMnist, inkOf, inkSteps, type InkSteps } from './pipeline';
 export { segmentNumber, type SegmentedDigit } from './segment';
 export { normalizeStrokes, strokeWidth } from './stroke';

@@ -52,14 +52,32 @@ export function isSpeck(box: Box, image: { width: number; height: number }): boo
   return extent < MIN_DIGIT_PIXELS || extent < MIN_DIGIT_SHARE * Math.max(image.width, image.height);
 }
 
-/** Grey image → clean ink of the working-size image (paper 0, strokes near 1, noise removed); throws on a blank one. */
-export function inkOf(gray: GrayImage): GrayImage {
+/** The steps from a grey image to its clean ink, each kept: the notebook on real input shows them one by one. */
+export interface InkSteps {
+  /** The grey image at working size. */
+  working: GrayImage;
+  /** The paper level fitted under the ink (grey levels). */
+  paper: GrayImage;
+  /** Ink measured from that paper, before contrast and noise are cleaned. */
+  ink: GrayImage;
+  /** Paper 0, strokes near 1, noise removed: what the digits are cut from. */
+  clean: GrayImage;
+}
+
+/** Grey image → the steps to its clean ink at working size; throws on a blank one. */
+export function inkSteps(gray: GrayImage): InkSteps {
   if (gray.width <= 0 || gray.height <= 0) throw new ImageError(`empty image (${gray.width}×${gray.height} pixels)`);
   // The longer side: a tight crop of a 1 is narrow.
   if (Math.max(gray.width, gray.height) < MIN_SIDE) throw new ImageError(`image too small: ${gray.width}×${gray.height} pixels (at least ${MIN_SIDE} on its longer side)`);
-  const ink = toInk(shrinkToWorkingSize(gray));
+  const working = shrinkToWorkingSize(gray);
+  const ink = toInk(working);
   if (ink.image.data.every((v) => v < MIN_CONTRAST)) throw new ImageError(BLANK);
-  return removeNoise(normalizeContrast(ink));
+  return { working, paper: ink.paper, ink: ink.image, clean: removeNoise(normalizeContrast(ink)) };
+}
+
+/** Grey image → clean ink of the working-size image (paper 0, strokes near 1, noise removed); throws on a blank one. */
+export function inkOf(gray: GrayImage): GrayImage {
+  return inkSteps(gray).clean;
 }
 
 /**

@@ -30,9 +30,9 @@ export function paperIsLight({ width, height, data }: GrayImage, threshold: numb
 /**
  * MNIST is white ink on black; photos, scans and most drawings are dark on light. Ink is measured from the
  * local background level, which follows uneven lighting; the fit starts from the pixels on the paper side
- * of the threshold, wherever they are.
+ * of the threshold, wherever they are. The fitted paper level comes back too, to be looked at.
  */
-export function toInk(gray: GrayImage): Ink {
+export function toInk(gray: GrayImage): Ink & { paper: GrayImage } {
   const threshold = otsuThreshold(gray.data);
   const darkOnLight = paperIsLight(gray, threshold);
   const { level, noise } = estimateBackground(gray, darkOnLight, threshold);
@@ -41,5 +41,5 @@ export function toInk(gray: GrayImage): Ink {
     const ink = darkOnLight ? level[p] - gray.data[p] : gray.data[p] - level[p];
     image.data[p] = Math.max(0, ink);
   }
-  return { image, noise };
+  return { image, noise, paper: grayImage(gray.width, gray.height, level) };
 }

@@ -16,3 +16,5 @@ export { buildReport, readParts, reportHtml } from './html';
 export { interpretRun, plotRun } from './plot-run';
 export { interpretFigures } from './interpret-figures';
 export type { InterpretInput, InterpretOptions } from './interpret-figures';
+export { readRealInput } from './real-input';
+export type { RealInputOptions } from './real-input';
