@@ -219,7 +219,7 @@ if (!available) {
     assert.is(json.config.layers[0].class_name, 'Dropout');
     assert.is(json.config.layers[0].config.rate, 0.25);
     const before = tf.memory().numTensors;
-    for (let i = 0; i < 3; i++) tf.dispose(model.apply(x, { training: true }));
+    for (let i = 0; i < 3; i++) tf.dispose(model.apply(x, { training: true }) as tf.Tensor);
     assert.is(tf.memory().numTensors, before, 'no tensor left behind');
     x.dispose();
     model.dispose();
