@@ -87,22 +87,26 @@ napi_value init(napi_env env, napi_callback_info info) {
 }
 
 napi_value Init(napi_env env, napi_value exports) {
+  // One property per kernel, named as in lib/backend/onednn/addon.ts.
+#define PW_KERNEL(name) {#name, nullptr, entry<pw::name>, nullptr, nullptr, nullptr, napi_default, nullptr}
   const napi_property_descriptor props[] = {
       {"init", nullptr, init, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2d", nullptr, entry<pw::conv2d>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2dBackpropInput", nullptr, entry<pw::conv2dBackpropInput>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"conv2dBackpropFilter", nullptr, entry<pw::conv2dBackpropFilter>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"batchMatMul", nullptr, entry<pw::batchMatMul>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"pool", nullptr, entry<pw::pool>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"poolGrad", nullptr, entry<pw::poolGrad>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"binary", nullptr, entry<pw::binary>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"unary", nullptr, entry<pw::unary>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"sum", nullptr, entry<pw::sum>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"adam", nullptr, entry<pw::adam>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"tile", nullptr, entry<pw::tile>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"batchNorm", nullptr, entry<pw::batchNorm>, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"dropoutMask", nullptr, entry<pw::dropoutMask>, nullptr, nullptr, nullptr, napi_default, nullptr},
+      PW_KERNEL(conv2d),
+      PW_KERNEL(conv2dBackpropInput),
+      PW_KERNEL(conv2dBackpropFilter),
+      PW_KERNEL(batchMatMul),
+      PW_KERNEL(pool),
+      PW_KERNEL(poolGrad),
+      PW_KERNEL(binary),
+      PW_KERNEL(unary),
+      PW_KERNEL(sum),
+      PW_KERNEL(adam),
+      PW_KERNEL(tile),
+      PW_KERNEL(batchNorm),
+      PW_KERNEL(dropoutMask),
   };
+#undef PW_KERNEL
+
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
   return exports;
 }
