@@ -71,12 +71,14 @@ export function runCli(name: string, usage: string, main: CommandMain): void {
     process.stdout.write(usage.trim() + '\n');
     return;
   }
+  // Exit once stdout has taken every line written: a predict over hundreds of images must not lose its tail.
+  const exit = (code: number) => process.stdout.write('', () => process.exit(code));
   main(process.argv.slice(2)).then(
-    () => process.exit(0),
+    () => exit(0),
     (err: Error) => {
       process.stderr.write(errorLine(name, err) + '\n');
       if (process.env.PIXELWISE_DEBUG) process.stderr.write(`${err.stack}\n`);
-      process.exit(exitCodeOf(err));
+      exit(exitCodeOf(err));
     },
   );
 }

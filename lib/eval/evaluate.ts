@@ -23,7 +23,8 @@ export function predictProbabilities(model: tf.LayersModel, images: Float32Array
     const n = Math.min(batchSize, count - start);
     const probs = tf.tidy(() => {
       const x = tf.tensor4d(images.subarray(start * pixels, (start + n) * pixels), [n, height, width, 1]);
-      return tf.softmax(model.predict(x) as tf.Tensor2D);
+      // The whole chunk at once: model.predict would split it again into its default batches of 32.
+      return tf.softmax(model.predict(x, { batchSize: n }) as tf.Tensor2D);
     });
     out.set(probs.dataSync(), start * NUM_CLASSES);
     probs.dispose();
