@@ -1,5 +1,5 @@
 /** Attention maps over a patch grid, upsampled to the image and overlaid on the digit. */
-import { Figure, GREY_SCALE, Trace, cellTitle, imageGridAxes, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
+import { Figure, GREY_SCALE, Trace, cellTitle, imageGridLayout, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
 
 export interface AttentionMap {
   /** Panel title, e.g. 'layer 2 head 1'. */
@@ -130,19 +130,13 @@ export function attentionOverlayFigure(image: ArrayLike<number>, maps: Attention
     titles.push(m.title);
   });
 
-  const axes = imageGridAxes(cells, { range: [-0.5, size - 0.5] });
   const panel = opts.panelSize ?? 200;
   const rows = Math.max(1, Math.ceil(panels / cols));
   const title = titleOf(opts.title ?? 'Attention maps');
-  const top = title ? 70 : 30;
   return {
     data,
     layout: {
-      title,
-      width: cols * panel + 120,
-      height: rows * (panel + 30) + top + 20,
-      margin: { l: 20, r: 100, t: top, b: 20 },
-      ...axes,
+      ...imageGridLayout(cells, { cols, rows, panel, titleRoom: 30 }, title, { right: 100, x: { range: [-0.5, size - 0.5] } }),
       annotations: cells.map((c, i) => cellTitle(c, titles[i])),
     },
   };

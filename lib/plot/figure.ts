@@ -152,18 +152,31 @@ export function imageGridAxes(cells: GridCell[], x: Axis = {}): Record<string, A
   return axes;
 }
 
+/** Room a grid layout leaves: `right` for a colour bar, `extraTop` for group titles, `x` for the x axes (a range). */
+export interface GridRoom {
+  right?: number;
+  extraTop?: number;
+  x?: Axis;
+}
+
 /**
  * The layout of a grid of image panels `panel` pixels wide and `panel + titleRoom` high: the figure's
  * title (or none), compact margins, image axes; annotations and the rest are added by the caller.
  */
-export function imageGridLayout(cells: GridCell[], size: { cols: number; rows: number; panel: number; titleRoom: number }, title: Layout['title']): Layout {
-  const top = title ? 70 : 30;
+export function imageGridLayout(
+  cells: GridCell[],
+  size: { cols: number; rows: number; panel: number; titleRoom: number },
+  title: Layout['title'],
+  room: GridRoom = {},
+): Layout {
+  const right = room.right ?? 20;
+  const top = (title ? 70 : 30) + (room.extraTop ?? 0);
   return {
     title,
-    width: size.cols * size.panel + 40,
+    width: size.cols * size.panel + 20 + right,
     height: size.rows * (size.panel + size.titleRoom) + top + 20,
-    margin: { l: 20, r: 20, t: top, b: 20 },
-    ...imageGridAxes(cells),
+    margin: { l: 20, r: right, t: top, b: 20 },
+    ...imageGridAxes(cells, room.x),
   };
 }
 

@@ -3,7 +3,7 @@
  * side by side, e.g. correct predictions on the left and mistakes on the right.
  */
 import { minMax, scaleTo01, upsampleGrid } from './attention';
-import { Annotation, Figure, GREY_SCALE, GridCell, Trace, cellTitle, imageGridAxes, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
+import { Annotation, Figure, GREY_SCALE, GridCell, GridRoom, Trace, cellTitle, imageGridLayout, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
 
 export interface OverlayPanel {
   /** Panel title, e.g. 'true 4 → pred 9 (87%)'. */
@@ -90,15 +90,11 @@ export function overlayGridFigure(groups: OverlayGroup[], opts: OverlayGridOptio
   });
   const panel = opts.panelSize ?? 130;
   const title = titleOf(opts.title ?? 'Overlays');
-  const top = (title ? 70 : 30) + (groups.some((g) => g.title) ? 20 : 0);
+  const room: GridRoom = { right: 110, extraTop: groups.some((g) => g.title) ? 20 : 0, x: { range: [-0.5, size - 0.5] } };
   return {
     data,
     layout: {
-      title,
-      width: totalCols * panel + 130,
-      height: rows * (panel + 25) + top + 20,
-      margin: { l: 20, r: 110, t: top, b: 20 },
-      ...imageGridAxes(used, { range: [-0.5, size - 0.5] }),
+      ...imageGridLayout(used, { cols: totalCols, rows, panel, titleRoom: 25 }, title, room),
       annotations,
       plot_bgcolor: 'white',
     },
