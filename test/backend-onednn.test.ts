@@ -17,7 +17,7 @@ import { dropoutLayer } from '../lib/models/dropout';
 import { createOptimizer } from '../lib/train/optimizer';
 import { PROJECT_ROOT } from '../lib/util/paths';
 import {
-  assertClose, assertNoLeak, attentionBlockGradients, compare, convCases, convPoolDenseGradients, label, matMulCases,
+  assertClose, assertNoLeak, attentionBlockGradients, compare, compareBackpropFilter, compareBackpropInput, convCases, convPoolDenseGradients, label, matMulCases,
   poolCases, rand, runOn,
 } from './kernel-cases';
 
@@ -83,15 +83,8 @@ if (!available) {
   });
 
   test('Conv2D gradients (input and filter) match cpu', async () => {
-    for (const c of convCases) {
-      const dyShape = tf.backend_util.computeConv2DInfo(c.x, c.f, c.strides, 1, c.pad).outShape;
-      await compare(`dW ${label(c)}`, () => tf.engine().runKernel(tf.Conv2DBackpropFilter,
-        { x: rand(c.x, 1), dy: rand(dyShape, 2) },
-        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f } as unknown as tf.NamedAttrMap) as tf.Tensor);
-      await compare(`dx ${label(c)}`, () => tf.engine().runKernel(tf.Conv2DBackpropInput,
-        { dy: rand(dyShape, 3), filter: rand(c.f, 4) },
-        { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor);
-    }
+    await compareBackpropFilter();
+    await compareBackpropInput();
   });
 
   test('max and average pooling and their gradients match cpu', async () => {

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { initBackend } from '../lib/backend/select';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from '../lib/backend/wasm-kernels';
 import {
-  assertClose, assertNoLeak, attentionBlockGradients, compare, convCases, convPoolDenseGradients, label, matMulCases,
+  assertClose, assertNoLeak, attentionBlockGradients, compare, compareBackpropFilter, compareBackpropInput, convCases, convPoolDenseGradients, label, matMulCases,
   poolCases, rand, runOn, type Pair, type Shape4,
 } from './kernel-cases';
 
@@ -30,23 +30,9 @@ test('registers every training kernel for wasm, idempotently', () => {
 
 // --- Conv2D gradients --------------------------------------------------------
 
-test('Conv2DBackpropFilter matches cpu', async () => {
-  for (const c of convCases) {
-    const dyShape = tf.backend_util.computeConv2DInfo(c.x, c.f, c.strides, 1, c.pad).outShape;
-    await compare(`dW ${label(c)}`, () => tf.engine().runKernel(tf.Conv2DBackpropFilter,
-      { x: rand(c.x, 1), dy: rand(dyShape, 2) },
-      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f } as unknown as tf.NamedAttrMap) as tf.Tensor);
-  }
-});
+test('Conv2DBackpropFilter matches cpu', compareBackpropFilter);
 
-test('Conv2DBackpropInput matches cpu', async () => {
-  for (const c of convCases) {
-    const dyShape = tf.backend_util.computeConv2DInfo(c.x, c.f, c.strides, 1, c.pad).outShape;
-    await compare(`dx ${label(c)}`, () => tf.engine().runKernel(tf.Conv2DBackpropInput,
-      { dy: rand(dyShape, 3), filter: rand(c.f, 4) },
-      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor);
-  }
-});
+test('Conv2DBackpropInput matches cpu', compareBackpropInput);
 
 test('conv2d gradients (through tf.grads) match cpu', async () => {
   for (const c of convCases.slice(0, 6)) {

@@ -90,6 +90,26 @@ export const convCases: Array<{ x: Shape4; f: Shape4; strides: Pair; pad: Pad }>
   { x: [80, 20, 20, 16], f: [3, 3, 16, 8], strides: 2, pad: 'same' },
 ];
 
+/** Conv2DBackpropFilter of every conv case on the active backend, compared with cpu. */
+export async function compareBackpropFilter(): Promise<void> {
+  for (const c of convCases) {
+    const dyShape = tf.backend_util.computeConv2DInfo(c.x, c.f, c.strides, 1, c.pad).outShape;
+    await compare(`dW ${label(c)}`, () => tf.engine().runKernel(tf.Conv2DBackpropFilter,
+      { x: rand(c.x, 1), dy: rand(dyShape, 2) },
+      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', filterShape: c.f } as unknown as tf.NamedAttrMap) as tf.Tensor);
+  }
+}
+
+/** Conv2DBackpropInput of every conv case on the active backend, compared with cpu. */
+export async function compareBackpropInput(): Promise<void> {
+  for (const c of convCases) {
+    const dyShape = tf.backend_util.computeConv2DInfo(c.x, c.f, c.strides, 1, c.pad).outShape;
+    await compare(`dx ${label(c)}`, () => tf.engine().runKernel(tf.Conv2DBackpropInput,
+      { dy: rand(dyShape, 3), filter: rand(c.f, 4) },
+      { strides: c.strides, pad: c.pad, dataFormat: 'NHWC', inputShape: c.x } as unknown as tf.NamedAttrMap) as tf.Tensor);
+  }
+}
+
 export const label = (c: { x: number[]; f: number[]; strides: Pair; pad: Pad }) =>
   `x ${c.x} f ${c.f} strides ${c.strides} pad ${JSON.stringify(c.pad)}`;
 
