@@ -1,9 +1,10 @@
 /** Re-evaluates a finished run's saved model on the test set it was trained against (or another dataset). */
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { firstIndices, trainValSplit } from '../data/dataset';
+import { firstIndices } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
 import { loadModel } from '../models/io';
+import { runSplit } from '../train/config';
 import { checkImageSize, readRunConfig } from '../train/run';
 import { readJsonFile } from '../util/files';
 import { Calibration, CALIBRATION_FILE, calibrateThreshold, writeCalibration } from './calibrate';
@@ -37,7 +38,7 @@ export async function calibrateRun(runDir: string, options: { data?: MnistData }
   if (!(config.valFraction > 0)) throw new Error(`${runDir}: the run has no validation split to calibrate its uncertainty threshold on (train with --val-fraction > 0)`);
   const data = options.data ?? (await loadMnist(config.dataDir));
   const model = await loadModel(join(runDir, 'model'));
-  const { val: indices } = trainValSplit(data.train.count, config.valFraction, config.seed, config.trainLimit);
+  const { val: indices } = runSplit(config, data.train.count);
   const val = evaluateModel(model, data.train, indices);
   model.dispose();
   const calibration = calibrateThreshold(val.probabilities, val.labels);

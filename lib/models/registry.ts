@@ -22,12 +22,17 @@ export function modelImageSize(model: tf.LayersModel): ImageSize {
   return { height: height ?? 0, width: width ?? 0 };
 }
 
+/** What kind of network a trained model is: convolutional, pure transformer, or transformer on convolutional features. */
+export type ModelFamily = 'cnn' | 'vit' | 'hybrid';
+
 export interface ModelSpec {
   name: string;
   family: 'cnn' | 'vit';
   description: string;
   /** The option names build() understands: any other name is a typo, refused rather than silently ignored. */
   options: readonly string[];
+  /** What a model built with these options is, where that depends on them (a ViT with a convolutional stem is a hybrid). */
+  familyOf?(options?: ModelOptions): ModelFamily;
   /** Throws the reason when option values cannot build, without building. Without `image` only the rules that
    *  hold for any size are checked (a command refuses them before it loads data); with it, the size too
    *  (a ViT patch size that does not divide the image). */
@@ -60,6 +65,11 @@ export function checkModelOptions(name: string, options: ModelOptions | undefine
     const have = known.length > 0 ? `its options: ${known.join(', ')}` : 'it has no options';
     throw new Error(`model ${name} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')} (${have})`);
   }
+}
+
+export function modelFamily(name: string, options?: ModelOptions): ModelFamily {
+  const spec = getModelSpec(name);
+  return spec.familyOf?.(options) ?? spec.family;
 }
 
 export function buildModel(name: string, options?: ModelOptions, image: ImageSize = MNIST_IMAGE): tf.LayersModel {

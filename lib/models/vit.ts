@@ -131,6 +131,7 @@ function registerVit(name: string, description: string): void {
     family: 'vit',
     description,
     options: Object.keys(VIT_PRESETS[name]),
+    familyOf: (options) => (config(options).stem === 'conv' ? 'hybrid' : 'vit'),
     validate: config,
     build: (options, image) => buildVit(config(options, image), name.replace('-', '_'), image),
   });
