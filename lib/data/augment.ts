@@ -43,3 +43,17 @@ function bilinear(src: Float32Array, height: number, width: number, x: number, y
     at(y0, x0) * (1 - fx) * (1 - fy) + at(y0, x0 + 1) * fx * (1 - fy) + at(y0 + 1, x0) * (1 - fx) * fy + at(y0 + 1, x0 + 1) * fx * fy
   );
 }
+
+/** count images of height × width moved by (dx, dy) whole pixels, the uncovered border black: test-time views. */
+export function shiftImages(images: Float32Array, count: number, height: number, width: number, dx: number, dy: number): Float32Array {
+  const out = new Float32Array(images.length);
+  const pixels = height * width;
+  for (let n = 0; n < count; n++) {
+    for (let y = Math.max(0, dy); y < Math.min(height, height + dy); y++) {
+      const from = n * pixels + (y - dy) * width;
+      const to = n * pixels + y * width;
+      for (let x = Math.max(0, dx); x < Math.min(width, width + dx); x++) out[to + x] = images[from + x - dx];
+    }
+  }
+  return out;
+}

@@ -13,11 +13,25 @@ import { evaluateModel, Evaluation } from './evaluate';
 export interface RunEvaluation {
   runDir: string;
   evaluation: Evaluation;
-  testSamples: number;
+  /** The test set, or the run's own validation split (recomputed as training made it). */
+  split: EvaluationSplit;
+  samples: number;
 }
 
-export async function evaluateRun(runDir: string, options: { dataDir?: string; testLimit?: number; data?: MnistData } = {}): Promise<RunEvaluation> {
+export type EvaluationSplit = 'test' | 'validation';
+
+export interface RunEvaluationOptions {
+  dataDir?: string;
+  testLimit?: number;
+  data?: MnistData;
+  split?: EvaluationSplit;
+  tta?: boolean;
+}
+
+export async function evaluateRun(runDir: string, options: RunEvaluationOptions = {}): Promise<RunEvaluation> {
   const config = readRunConfig(runDir);
+  const split = options.split ?? 'test';
+  if (split === 'validation' && !(config.valFraction > 0)) throw new Error(`${runDir}: the run has no validation split (it trained with valFraction 0)`);
   const model = await loadModel(join(runDir, 'model'));
   const data = options.data ?? (await loadMnist(options.dataDir ?? config.dataDir));
   try {
@@ -26,10 +40,11 @@ export async function evaluateRun(runDir: string, options: { dataDir?: string; t
     model.dispose();
     throw err;
   }
-  const indices = firstIndices(data.test.count, options.testLimit ?? config.testLimit);
-  const evaluation = evaluateModel(model, data.test, indices);
+  const [set, indices] =
+    split === 'test' ? [data.test, firstIndices(data.test.count, options.testLimit ?? config.testLimit)] : [data.train, runSplit(config, data.train.count).val];
+  const evaluation = evaluateModel(model, set, indices, { tta: options.tta });
   model.dispose();
-  return { runDir, evaluation, testSamples: indices.length };
+  return { runDir, evaluation, split, samples: indices.length };
 }
 
 /** Recomputes a run's uncertainty threshold on its own validation split (same seed, fraction and limit as training). */
