@@ -43,7 +43,7 @@ test('an ensemble is the mean of its members’ probabilities, evaluated like on
   const config = JSON.parse(readFileSync(join(outDir, 'config.json'), 'utf8'));
   assert.equal(config.config.members, runs.slice(0, 2).map((r) => relative(outDir, r.runDir)));
   assert.ok(result.validation, 'members with one split seed give a validation figure');
-  assert.is(config.validation.accuracy, result.validation!.accuracy);
+  assert.is(summary.valAccuracy, result.validation!.accuracy);
 });
 
 test('members that held out different images give no validation figure, and say why', async () => {

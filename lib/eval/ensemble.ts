@@ -77,6 +77,7 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
     backend: [...new Set(members.map((m) => m.summary.backend))].join(', '),
     // What the ensemble cost to train: every member's epochs and seconds.
     epochs: members.reduce((sum, m) => sum + m.summary.epochs, 0),
+    ...(validation ? { valAccuracy: validation.accuracy } : {}),
     testAccuracy: test.accuracy,
     testLoss: test.loss,
     confusionMatrix: test.confusionMatrix,
@@ -92,7 +93,6 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
     config: { model: 'ensemble', members: members.map((m) => relative(resolve(outDir), resolve(m.dir))) },
     members: members.map((m) => ({ dir: relative(resolve(outDir), resolve(m.dir)), model: m.config.model, seed: m.config.seed, testAccuracy: m.summary.testAccuracy })),
     data: { ...data.source, testSamples: testIndices.length, valSamples: valIndices?.length ?? 0 },
-    ...(validation ? { validation: { accuracy: validation.accuracy, loss: validation.loss } } : {}),
     createdAt: new Date().toISOString(),
   });
   writeJsonAtomic(join(outDir, 'summary.json'), summary);

@@ -59,7 +59,7 @@ export const RECIPES: Record<string, Partial<TrainConfig>> = {
     ema: 0.999,
   },
   'vit-small': {
-    epochs: 12,
+    epochs: 10,
     batchSize: 128,
     lr: 0.002,
     optimizer: 'adamw',

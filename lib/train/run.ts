@@ -19,6 +19,7 @@ import { saveModel } from '../models/io';
 import { removeTemporaries, writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
 import { FileError, readJsonFile } from '../util/files';
 import { lockDirectory } from '../util/lock';
+import { codeVersion } from '../util/code-version';
 import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
 import { progressBar } from '../util/progress';
 import { CHECKPOINT_DIR, findCheckpoint, loadAverage, loadCheckpoint, saveCheckpoint, CheckpointState } from './checkpoint';
@@ -64,7 +65,7 @@ function projectVersions() {
     // Not a git checkout (an installed copy): the version field still identifies the code.
   }
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'));
-  return { node: process.version, tfjs: tf.version.tfjs, pixelwise: pkg.version as string, commit };
+  return { node: process.version, tfjs: tf.version.tfjs, pixelwise: pkg.version as string, commit, code: codeVersion() };
 }
 
 export function readRunConfig(runDir: string): TrainConfig {
@@ -230,18 +231,17 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
   average?.load();
   average?.dispose();
   // The uncertainty threshold of predict and the demo comes from the last epoch's validation predictions.
-  if (split.val.length) {
-    const val = evaluateModel(model, data.train, split.val);
-    writeCalibration(runDir, calibrateThreshold(val.probabilities, val.labels));
-  }
+  const val = split.val.length ? evaluateModel(model, data.train, split.val) : undefined;
+  if (val) writeCalibration(runDir, calibrateThreshold(val.probabilities, val.labels));
   const test = evaluateModel(model, data.test, testIndices);
-  const calibration = calibrationSummary(test, split.val.length ? evaluateModel(model, data.train, split.val) : undefined);
+  const calibration = calibrationSummary(test, val);
   const summary: RunSummary = {
     model: config.model,
     family: modelFamily(config.model, config.modelOptions),
     params,
     backend: backend.name,
     epochs: config.epochs,
+    ...(val ? { valAccuracy: val.accuracy } : {}),
     testAccuracy: test.accuracy,
     testLoss: test.loss,
     confusionMatrix: test.confusionMatrix,

@@ -70,6 +70,8 @@ export interface RunSummary {
   params: number;
   backend: string;
   epochs: number;
+  /** Accuracy on the validation split of the model delivered (absent in older runs and without a split). */
+  valAccuracy?: number;
   testAccuracy: number;
   testLoss: number;
   /** confusionMatrix[trueLabel][predictedLabel] = count */
