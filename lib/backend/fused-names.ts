@@ -21,3 +21,14 @@ export interface FusedAdamAttrs {
   epsilon: number;
   learningRate: number;
 }
+
+/**
+ * Batch normalisation over every axis but the last, in training: inputs x, scale, offset (one value per
+ * channel); outputs y, the batch mean and the biased batch variance (what tf.moments gives). Its gradient
+ * is one kernel too, registered with it.
+ */
+export const BATCH_NORM_TRAIN = 'PixelwiseBatchNormTrain';
+
+export interface BatchNormTrainAttrs {
+  epsilon: number;
+}

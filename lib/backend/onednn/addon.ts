@@ -43,6 +43,8 @@ export interface OnednnAddon {
   tile(heap: ArrayBuffer, ...args: number[]): void;
   batchNorm(heap: ArrayBuffer, ...args: number[]): void;
   dropoutMask(heap: ArrayBuffer, ...args: number[]): void;
+  batchNormTrain(heap: ArrayBuffer, ...args: number[]): void;
+  batchNormTrainGrad(heap: ArrayBuffer, ...args: number[]): void;
 }
 
 let loaded: { addon: OnednnAddon } | { reason: string } | undefined;

@@ -8,14 +8,19 @@
  * Both compute what tfjs computes, rounding in the same order, so results equal the WASM backend's.
  * - the dropout mask (lib/models/dropout.ts uses it where the active backend has it), which tfjs draws in
  *   JavaScript: the same distribution, another random stream.
+ * - batch normalisation in training and its gradient (lib/models/batch-norm.ts), two passes each where tfjs
+ *   runs some fifty kernels; the statistics are summed in double, so results equal tfjs's to rounding.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { OnednnAddon } from './addon';
 import { heap, intoOutput, offset, type KernelArgs } from './call';
-import { DROPOUT_MASK, FUSED_ADAM, type DropoutMaskAttrs, type FusedAdamAttrs } from '../fused-names';
+import {
+  BATCH_NORM_TRAIN, DROPOUT_MASK, FUSED_ADAM, type BatchNormTrainAttrs, type DropoutMaskAttrs, type FusedAdamAttrs,
+} from '../fused-names';
 
 const RELU_GRAD = 'PixelwiseReluGrad';
+const BATCH_NORM_TRAIN_GRAD = 'PixelwiseBatchNormTrainGrad';
 
 function reluGrad(args: KernelArgs<'dy' | 'x'>, addon: OnednnAddon): TensorInfo {
   const { dy, x } = args.inputs as Record<string, TensorInfo>;
@@ -45,6 +50,33 @@ function dropoutMask(args: KernelArgs<never>, addon: OnednnAddon): TensorInfo {
   return intoOutput(backend, out, (buffer) => addon.dropoutMask(buffer, offset(backend, out), tf.util.sizeFromShape(shape), keepProb, seed))!;
 }
 
+/** Channels (the last dimension) and rows (everything else) of a channels-last tensor. */
+function rowsAndChannels(x: TensorInfo): [rows: number, channels: number] {
+  const channels = x.shape[x.shape.length - 1];
+  return [tf.util.sizeFromShape(x.shape) / channels, channels];
+}
+
+function batchNormTrain(args: KernelArgs<'x' | 'scale' | 'offset'>, addon: OnednnAddon): TensorInfo[] {
+  const { x, scale, offset: shift } = args.inputs as Record<string, TensorInfo>;
+  const { epsilon } = args.attrs as unknown as BatchNormTrainAttrs;
+  const { backend } = args;
+  const [rows, channels] = rowsAndChannels(x);
+  const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')];
+  addon.batchNormTrain(heap(backend), ...[x, scale, shift, ...outs].map((t) => offset(backend, t)), rows, channels, epsilon);
+  return outs;
+}
+
+function batchNormTrainGrad(args: KernelArgs<'dy' | 'x' | 'scale' | 'mean' | 'variance' | 'dMean' | 'dVariance'>, addon: OnednnAddon): TensorInfo[] {
+  const { dy, x, scale, mean, variance, dMean, dVariance } = args.inputs as Record<string, TensorInfo>;
+  const { epsilon } = args.attrs as unknown as BatchNormTrainAttrs;
+  const { backend } = args;
+  const [rows, channels] = rowsAndChannels(x);
+  const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')];
+  addon.batchNormTrainGrad(heap(backend), ...[dy, x, scale, mean, variance, dMean, dVariance, ...outs].map((t) => offset(backend, t)),
+    rows, channels, epsilon);
+  return outs;
+}
+
 /** The fused kernels, for the backend named `backendName`. */
 export function fusedKernels(backendName: string, addon: OnednnAddon): KernelConfig[] {
   const bind = (f: (args: never, addon: OnednnAddon) => TensorInfo | TensorInfo[]) =>
@@ -53,7 +85,30 @@ export function fusedKernels(backendName: string, addon: OnednnAddon): KernelCon
     { kernelName: RELU_GRAD, backendName, kernelFunc: bind(reluGrad) },
     { kernelName: FUSED_ADAM, backendName, kernelFunc: bind(adam) },
     { kernelName: DROPOUT_MASK, backendName, kernelFunc: bind(dropoutMask) },
+    { kernelName: BATCH_NORM_TRAIN, backendName, kernelFunc: bind(batchNormTrain) },
+    { kernelName: BATCH_NORM_TRAIN_GRAD, backendName, kernelFunc: bind(batchNormTrainGrad) },
   ];
+}
+
+/**
+ * The gradient of the fused batch norm: one kernel for x, scale and offset. The tape hands zeros for the
+ * statistics' gradients where nothing differentiable reads them (the moving averages do not); they are
+ * passed on all the same, so the gradient is whole wherever the statistics are used.
+ */
+export function registerFusedBatchNormGradient(): void {
+  if (tf.getGradient(BATCH_NORM_TRAIN) != null) return;
+  tf.registerGradient({
+    kernelName: BATCH_NORM_TRAIN,
+    inputsToSave: ['x', 'scale'],
+    outputsToSave: [false, true, true],
+    gradFunc: (dys, saved, attrs) => {
+      const [dy, dMean, dVariance] = dys as tf.Tensor[];
+      const [x, scale, mean, variance] = saved;
+      const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD,
+        { dy, x, scale, mean, variance, dMean, dVariance }, attrs) as tf.Tensor[];
+      return { x: () => dx, scale: () => dScale, offset: () => dOffset };
+    },
+  });
 }
 
 /**

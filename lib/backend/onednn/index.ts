@@ -13,7 +13,7 @@ import { loadAddon, type OnednnInfo } from './addon';
 import { withFallback, type OnednnKernel } from './call';
 import { CONV_KERNELS } from './conv';
 import { ELEMENTWISE_KERNELS } from './elementwise';
-import { fusedKernels, registerFusedReluGradient } from './fused';
+import { fusedKernels, registerFusedBatchNormGradient, registerFusedReluGradient } from './fused';
 import { MATMUL_KERNELS } from './matmul';
 import { POOL_KERNELS } from './pool';
 
@@ -45,6 +45,7 @@ export function registerOnednn(threads: number): OnednnInfo {
   }
   for (const config of fusedKernels(ONEDNN_BACKEND, addon)) tf.registerKernel(config);
   registerFusedReluGradient();
+  registerFusedBatchNormGradient();
   const wasmFactory = tf.findBackendFactory('wasm') as () => Promise<BackendWasm>;
   registerWasmVariant(ONEDNN_BACKEND, wasmFactory);
   return info;

@@ -104,6 +104,8 @@ napi_value Init(napi_env env, napi_value exports) {
       PW_KERNEL(tile),
       PW_KERNEL(batchNorm),
       PW_KERNEL(dropoutMask),
+      PW_KERNEL(batchNormTrain),
+      PW_KERNEL(batchNormTrainGrad),
   };
 #undef PW_KERNEL
 

@@ -1,7 +1,6 @@
 // Elementwise kernels and sums: memory-bound loops that the WASM backend runs
 // on one thread with 128-bit vectors. Here they run on the OpenMP team with
-// the CPU's full vector width (the addon is built with -march=native); below
-// PARALLEL_MIN elements a parallel region costs more than it saves.
+// the CPU's full vector width (the addon is built with -march=native).
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -12,8 +11,6 @@
 
 namespace pw {
 namespace {
-
-constexpr int64_t PARALLEL_MIN = 1 << 15;
 
 // How an operand of a broadcast binary op is indexed at output element i:
 // full (i), trailing (i % len: a bias against NHWC), leading (i / rep: one

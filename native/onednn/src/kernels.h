@@ -20,5 +20,7 @@ void adam(const Args &a);
 void tile(const Args &a);
 void batchNorm(const Args &a);
 void dropoutMask(const Args &a);
+void batchNormTrain(const Args &a);
+void batchNormTrainGrad(const Args &a);
 
 }  // namespace pw
