@@ -1,7 +1,8 @@
 /**
- * The layers that run fused kernels on the oneDNN engine (lib/models/batch-norm.ts): on onednn they match
- * tfjs's own layers run on the CPU backend, on other engines they are tfjs's layers bit for bit, they save
- * as tfjs's layers, and they leave no tensor behind. Without the addon only the other-engine checks run.
+ * The layers that run fused kernels on the oneDNN engine (lib/models/batch-norm.ts, the 'gelu' activation of
+ * lib/models/gelu.ts, the ViTs' LayerNorm, and the softmax gradient): on onednn they match tfjs's own
+ * computation run on the CPU backend, on other engines they are tfjs's bit for bit, they save as tfjs's
+ * layers, and they leave no tensor behind. Without the addon only the other-engine checks run.
  */
 import * as tf from '@tensorflow/tfjs';
 import { test } from 'uvu';
@@ -11,6 +12,8 @@ import { ONEDNN_BACKEND } from '../lib/backend/onednn';
 import { initBackend } from '../lib/backend/select';
 import { BATCH_NORM_TRAIN } from '../lib/backend/fused-names';
 import { batchNormalizationLayer } from '../lib/models/batch-norm';
+import { Gelu } from '../lib/models/gelu';
+import { LayerNorm } from '../lib/models/vit-layers';
 import { assertClose, assertNoLeak, rand, runOn } from './kernel-cases';
 
 const available = 'addon' in loadAddon();
@@ -43,6 +46,26 @@ function batchNormTraining(make: (args: BatchNormArgs) => tf.layers.Layer, shape
   return out;
 }
 
+/** Output and gradients (input and every weight) of sum(layer(x) * dy) for a layer whose weights come from the seed. */
+function layerGradients(layer: tf.layers.Layer, shape: number[], seed: number): tf.Tensor[] {
+  layer.build(shape);
+  layer.setWeights(layer.getWeights().map((w, k) => rand(w.shape, seed + k).add(k === 0 ? 1 : 0)));
+  const x = tf.variable(rand(shape, seed + 10).mul(2).add(0.5));
+  const dy = rand(layer.computeOutputShape(shape) as number[], seed + 11);
+  const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+  let y: tf.Tensor | undefined;
+  const { grads } = tf.variableGrads(() => {
+    y = tf.keep(layer.apply(x) as tf.Tensor);
+    return tf.sum(tf.mul(y, dy)) as tf.Scalar;
+  }, [x, ...weights]);
+  const out = [y!, grads[x.name], ...weights.map((w) => grads[w.name])];
+  x.dispose();
+  for (const w of layer.weights) w.dispose();
+  return out;
+}
+
+const geluDense = () => tf.layers.dense({ units: 24, activation: 'gelu' });
+
 const stockBatchNorm = (args: BatchNormArgs): tf.layers.Layer => tf.layers.batchNormalization(args);
 
 const shapes = [[16, 5], [7, 3], [2, 10, 6], [4, 6, 6, 3], [3, 5, 7, 32], [8, 28, 28, 32], [128, 256], [2, 9, 9, 64]];
@@ -66,6 +89,18 @@ test('the BatchNormalization layer saves as tfjs\'s, with the same config', () =
   assert.equal(layers(ours).map(strip), layers(stock).map(strip));
   ours.dispose();
   stock.dispose();
+});
+
+test('the gelu activation is ours, saves as tfjs\'s \'gelu\', and elsewhere computes what tfjs\'s does, bit for bit', async () => {
+  const dense = geluDense();
+  assert.instance((dense as unknown as { activation: unknown }).activation, Gelu);
+  assert.is(dense.getConfig().activation, 'gelu');
+  const stockGelu = Object.getPrototypeOf(Gelu) as new () => Gelu;
+  for (const backend of ['wasm', 'cpu']) {
+    const run = (make: () => Gelu) => runOn(backend, () => tf.grad((x: tf.Tensor) => make().apply(x).mul(rand([300], 71)).sum())(rand([300], 70).mul(4)));
+    const [ours, stock] = [await run(() => new Gelu()), await run(() => new stockGelu())];
+    assert.equal(Array.from(ours[0].dataSync()), Array.from(stock[0].dataSync()), backend);
+  }
 });
 
 if (!available) {
@@ -99,6 +134,33 @@ if (!available) {
     const actual = await runOn(ONEDNN_BACKEND, loss((x, scale, offset) =>
       tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, { epsilon: 1e-3 }) as tf.Tensor[]));
     assertClose(actual, expected, 'gradients through y, mean and variance');
+  });
+
+  test('LayerNorm matches its composed form on cpu: output and every gradient', async () => {
+    for (const shape of [[3, 5, 8], [128, 49, 64], [2, 7, 130], [40, 1]]) {
+      const make = () => layerGradients(new LayerNorm({ epsilon: 1e-6 }), shape, 80);
+      assertClose(await runOn(ONEDNN_BACKEND, make), await runOn('cpu', make), `layer norm ${shape}`);
+    }
+  });
+
+  test('a gelu dense layer and the softmax gradient match cpu', async () => {
+    for (const shape of [[5, 7], [128, 49, 64]]) {
+      const make = () => layerGradients(geluDense(), shape, 90);
+      assertClose(await runOn(ONEDNN_BACKEND, make), await runOn('cpu', make), `gelu dense ${shape}`);
+    }
+    const special = tf.tensor1d([0, -0, 1e-4, -1e-4, 6, -6, 12, -12, 30, -30, NaN, Infinity]);
+    const geluOf = () => tf.grad((x: tf.Tensor) => new Gelu().apply(x).mul(rand([12], 93)).sum())(special).concat(new Gelu().apply(special));
+    assertClose(await runOn(ONEDNN_BACKEND, geluOf), await runOn('cpu', geluOf), 'gelu at special values');
+    for (const shape of [[3, 7], [5, 1], [16, 4, 49, 49]]) {
+      const make = () => tf.grad((x: tf.Tensor) => tf.softmax(x).mul(rand(shape, 94)).sum())(rand(shape, 95).mul(3));
+      assertClose(await runOn(ONEDNN_BACKEND, make), await runOn('cpu', make), `softmax gradient ${shape}`);
+    }
+  });
+
+  test('the fused layer norm, gelu and softmax gradient leave no tensor behind', () => {
+    assertNoLeak('layer norm', () => layerGradients(new LayerNorm(), [8, 49, 64], 100));
+    assertNoLeak('gelu dense', () => layerGradients(geluDense(), [8, 49, 64], 101));
+    assertNoLeak('softmax gradient', () => tf.grad((x: tf.Tensor) => tf.softmax(x).sum())(rand([8, 49], 102)));
   });
 
   test('a BatchNormalization training step leaves no tensor behind and repeats exactly', async () => {

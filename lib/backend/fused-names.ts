@@ -32,3 +32,13 @@ export const BATCH_NORM_TRAIN = 'PixelwiseBatchNormTrain';
 export interface BatchNormTrainAttrs {
   epsilon: number;
 }
+
+/** Layer norm over the last axis: inputs x, scale, offset (one value per column); output y. */
+export const LAYER_NORM = 'PixelwiseLayerNorm';
+
+export interface LayerNormAttrs {
+  epsilon: number;
+}
+
+/** GELU as tfjs-layers' 'gelu' activation computes it, x · Φ(x) with the exact (erf) Φ: input x. */
+export const GELU = 'PixelwiseGelu';

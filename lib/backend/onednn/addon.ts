@@ -45,6 +45,9 @@ export interface OnednnAddon {
   dropoutMask(heap: ArrayBuffer, ...args: number[]): void;
   batchNormTrain(heap: ArrayBuffer, ...args: number[]): void;
   batchNormTrainGrad(heap: ArrayBuffer, ...args: number[]): void;
+  layerNorm(heap: ArrayBuffer, ...args: number[]): void;
+  layerNormGrad(heap: ArrayBuffer, ...args: number[]): void;
+  softmaxGrad(heap: ArrayBuffer, ...args: number[]): void;
 }
 
 let loaded: { addon: OnednnAddon } | { reason: string } | undefined;

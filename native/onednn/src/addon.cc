@@ -106,6 +106,9 @@ napi_value Init(napi_env env, napi_value exports) {
       PW_KERNEL(dropoutMask),
       PW_KERNEL(batchNormTrain),
       PW_KERNEL(batchNormTrainGrad),
+      PW_KERNEL(layerNorm),
+      PW_KERNEL(layerNormGrad),
+      PW_KERNEL(softmaxGrad),
   };
 #undef PW_KERNEL
 

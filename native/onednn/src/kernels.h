@@ -22,5 +22,8 @@ void batchNorm(const Args &a);
 void dropoutMask(const Args &a);
 void batchNormTrain(const Args &a);
 void batchNormTrainGrad(const Args &a);
+void layerNorm(const Args &a);
+void layerNormGrad(const Args &a);
+void softmaxGrad(const Args &a);
 
 }  // namespace pw

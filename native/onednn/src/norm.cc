@@ -1,9 +1,9 @@
-// Batch normalisation in training, forward and backward, each in two passes
-// over the data. tfjs composes it from about a dozen kernels forward (the
-// moments, then the normalisation) and several dozen backward (the gradients
-// of both, broadcasts and tiles included); on cnn-deep they were most of the
-// step. Activations are channels last: a rows x channels matrix, statistics
-// per column.
+// Normalisations and their gradients, each a kernel where tfjs composes a
+// dozen forward and several dozen backward (means, variances, broadcasts,
+// tiles, and the gradients of each): batch norm in training (statistics per
+// column of a rows x channels matrix, channels last), layer norm (statistics
+// per row) and the softmax gradient (a sum per row). On cnn-deep and the ViTs
+// these compositions took more time than the convolutions and matrix products.
 #include <algorithm>
 #include <cmath>
 #include <vector>
@@ -38,8 +38,8 @@ std::vector<double> channelSums(int64_t rows, int64_t channels, Row row) {
   return total;
 }
 
-void checkShape(int64_t rows, int64_t channels) {
-  if (rows <= 0 || channels <= 0) throw Failure{"batch norm of an empty tensor", false};
+void checkShape(int64_t rows, int64_t cols) {
+  if (rows <= 0 || cols <= 0) throw Failure{"normalisation of an empty tensor", false};
 }
 
 }  // namespace
@@ -129,6 +129,107 @@ void batchNormTrainGrad(const Args &a) {
     float *out = dx + r * channels;
 #pragma omp simd
     for (int64_t c = 0; c < channels; c++) out[c] = pa[c] * dyr[c] - pb[c] * (xr[c] - mean[c]) - pd[c];
+  }
+}
+
+namespace {
+
+// Mean and 1/sqrt(variance + eps) of one row, the variance biased and of the
+// row centred on the float mean, as tfjs's layer norm computes it (in double
+// before rounding).
+void rowStats(const float *x, int64_t cols, double eps, float &mean, float &inv) {
+  double s = 0;
+  for (int64_t c = 0; c < cols; c++) s += x[c];
+  mean = static_cast<float>(s / cols);
+  double q = 0;
+  for (int64_t c = 0; c < cols; c++) {
+    const double d = x[c] - mean;
+    q += d * d;
+  }
+  inv = static_cast<float>(1.0 / std::sqrt(q / cols + eps));
+}
+
+}  // namespace
+
+// layerNorm(heap, x, scale, offset, y, rows, cols, epsilon): every row of x
+// normalised, y = (x - mean) / sqrt(variance + eps) * scale + offset, scale
+// and offset one value per column.
+void layerNorm(const Args &a) {
+  const int64_t rows = a.i(5), cols = a.i(6);
+  checkShape(rows, cols);
+  const double eps = a.f(7);
+  const int64_t n = rows * cols;
+  const float *x = a.floats(1, n), *gamma = a.floats(2, cols), *beta = a.floats(3, cols);
+  float *y = a.floats(4, n);
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * cols;
+    float *yr = y + r * cols;
+    float mean, inv;
+    rowStats(xr, cols, eps, mean, inv);
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) yr[c] = (xr[c] - mean) * inv * gamma[c] + beta[c];
+  }
+}
+
+// layerNormGrad(heap, dy, x, scale, dx, dScale, dOffset, rows, cols, epsilon):
+// the gradient of layerNorm, the statistics recomputed from x (a row is in
+// cache anyway). With xh = (x - mean) * inv and g = dy * scale per row:
+//   dx = inv * (g - mean(g) - xh * mean(g * xh)),
+// dScale = sum over rows of dy * xh, dOffset = sum over rows of dy (in
+// blocks added in order, as for batch norm).
+void layerNormGrad(const Args &a) {
+  const int64_t rows = a.i(7), cols = a.i(8);
+  checkShape(rows, cols);
+  const double eps = a.f(9);
+  const int64_t n = rows * cols;
+  const float *dy = a.floats(1, n), *x = a.floats(2, n), *gamma = a.floats(3, cols);
+  float *dx = a.floats(4, n), *dGamma = a.floats(5, cols), *dBeta = a.floats(6, cols);
+  const auto sums = channelSums<2>(rows, cols, [&](int64_t r, double *part) {
+    const float *xr = x + r * cols, *dyr = dy + r * cols;
+    float *out = dx + r * cols;
+    float mean, inv;
+    rowStats(xr, cols, eps, mean, inv);
+    double sg = 0, sgx = 0;
+    for (int64_t c = 0; c < cols; c++) {
+      const float xh = (xr[c] - mean) * inv, g = dyr[c] * gamma[c];
+      sg += g;
+      sgx += static_cast<double>(g) * xh;
+    }
+    const float mg = static_cast<float>(sg / cols), mgx = static_cast<float>(sgx / cols);
+    double *pg = part, *pb = part + cols;
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) {
+      const float xh = (xr[c] - mean) * inv;
+      out[c] = inv * (dyr[c] * gamma[c] - mg - xh * mgx);
+      pg[c] += static_cast<double>(dyr[c]) * xh;
+      pb[c] += dyr[c];
+    }
+  });
+  for (int64_t c = 0; c < cols; c++) {
+    dGamma[c] = static_cast<float>(sums[c]);
+    dBeta[c] = static_cast<float>(sums[cols + c]);
+  }
+}
+
+// softmaxGrad(heap, dy, y, dx, rows, cols): the gradient of a softmax over
+// each row given its output y, dx = dy * y - sum(dy * y) * y, in one pass
+// where tfjs runs Multiply, Sum, Multiply and Sub.
+void softmaxGrad(const Args &a) {
+  const int64_t rows = a.i(4), cols = a.i(5);
+  checkShape(rows, cols);
+  const int64_t n = rows * cols;
+  const float *dy = a.floats(1, n), *y = a.floats(2, n);
+  float *dx = a.floats(3, n);
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *dyr = dy + r * cols, *yr = y + r * cols;
+    float *out = dx + r * cols;
+    double s = 0;
+    for (int64_t c = 0; c < cols; c++) s += dyr[c] * yr[c];
+    const float total = static_cast<float>(s);
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) out[c] = dyr[c] * yr[c] - total * yr[c];
   }
 }
 
