@@ -61,7 +61,7 @@ if (!available) {
     assert.match(info.detail, /oneDNN \d+\.\d+\.\d+/);
     for (const k of tf.getKernelsForBackend('wasm')) assert.ok(tf.getKernel(k.kernelName, ONEDNN_BACKEND), k.kernelName);
     for (const name of [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.BatchMatMul,
-      tf._FusedMatMul, tf.MaxPool, tf.MaxPoolGrad, tf.AvgPool, tf.AvgPoolGrad, tf.Sum, tf.Add, tf.Multiply, tf.Relu]) {
+      tf._FusedMatMul, tf.MaxPool, tf.MaxPoolGrad, tf.AvgPool, tf.AvgPoolGrad, tf.Sum, tf.Add, tf.Multiply, tf.Relu, tf.Transpose]) {
       assert.ok(ONEDNN_KERNELS.includes(name), name);
       assert.is.not(tf.getKernel(name, ONEDNN_BACKEND).kernelFunc, tf.getKernel(name, 'wasm').kernelFunc, name);
     }
@@ -146,6 +146,10 @@ if (!available) {
     }
     for (const [shape, reps] of [[[1, 1, 1, 5], [4, 3, 2, 1]], [[2, 3], [2, 2]], [[3], [4]], [[2, 1, 3], [1, 4, 2]]] as number[][][]) {
       await compare(`tile ${shape} by ${reps}`, () => tf.tile(rand(shape, 22), reps));
+    }
+    for (const [shape, perm] of [[[3, 5, 4, 6], [0, 2, 1, 3]], [[7, 5], [1, 0]], [[4, 3, 5], [2, 0, 1]], [[2, 3, 4, 5], [3, 2, 1, 0]],
+      [[128, 49, 4, 16], [0, 2, 1, 3]], [[128, 64, 8, 16], [0, 2, 1, 3]], [[1024, 1024], [1, 0]], [[6], [0]]] as number[][][]) {
+      await compare(`transpose ${shape} by ${perm}`, () => tf.transpose(rand(shape, 23), perm));
     }
     await compare('batch norm', () => tf.batchNorm(rand([4, 3, 3, 5], 23), rand([5], 24), tf.abs(rand([5], 25)), rand([5], 26), rand([5], 27), 1e-3));
     await compare('batch norm without scale and offset', () => tf.batchNorm(rand([6, 5], 28), rand([5], 29), tf.abs(rand([5], 30))));

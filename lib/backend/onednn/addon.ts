@@ -41,6 +41,7 @@ export interface OnednnAddon {
   sum(heap: ArrayBuffer, ...args: number[]): void;
   adam(heap: ArrayBuffer, ...args: number[]): void;
   tile(heap: ArrayBuffer, ...args: number[]): void;
+  transpose(heap: ArrayBuffer, ...args: number[]): void;
   batchNorm(heap: ArrayBuffer, ...args: number[]): void;
   dropoutMask(heap: ArrayBuffer, ...args: number[]): void;
   batchNormTrain(heap: ArrayBuffer, ...args: number[]): void;

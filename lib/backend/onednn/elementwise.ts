@@ -111,6 +111,16 @@ function tile(args: KernelArgs<'x'>, addon: OnednnAddon): TensorInfo | null {
   return intoOutput(backend, out, (heap) => addon.tile(heap, offset(backend, x), offset(backend, out), x.shape.length, ...x.shape, ...reps));
 }
 
+/** Transpose of a float32 tensor: the attention's head split and merge. */
+function transpose(args: KernelArgs<'x'>, addon: OnednnAddon): TensorInfo | null {
+  const x = args.inputs.x as TensorInfo;
+  const { perm } = args.attrs as unknown as tf.TransposeAttrs;
+  if (x.dtype !== 'float32' || x.shape.length === 0 || x.shape.length > 8 || tf.util.sizeFromShape(x.shape) === 0) return null;
+  const { backend } = args;
+  const out = backend.makeOutput(perm.map((p) => x.shape[p]), 'float32');
+  return intoOutput(backend, out, (heap) => addon.transpose(heap, offset(backend, x), offset(backend, out), x.shape.length, ...x.shape, ...perm));
+}
+
 /** FusedBatchNorm on channels-last data, each parameter a scalar or one value per channel. */
 function batchNorm(args: KernelArgs<'x' | 'mean' | 'variance' | 'offset' | 'scale'>, addon: OnednnAddon): TensorInfo | null {
   const { x, mean, variance, offset: shift, scale } = args.inputs;
@@ -146,5 +156,6 @@ export const ELEMENTWISE_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
   [tf.Sum, reduce(false)],
   [tf.Mean, reduce(true)],
   [tf.Tile, tile as OnednnKernel],
+  [tf.Transpose, transpose as OnednnKernel],
   [tf.FusedBatchNorm, batchNorm as OnednnKernel],
 ];

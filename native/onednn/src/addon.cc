@@ -102,6 +102,7 @@ napi_value Init(napi_env env, napi_value exports) {
       PW_KERNEL(sum),
       PW_KERNEL(adam),
       PW_KERNEL(tile),
+      PW_KERNEL(transpose),
       PW_KERNEL(batchNorm),
       PW_KERNEL(dropoutMask),
       PW_KERNEL(batchNormTrain),

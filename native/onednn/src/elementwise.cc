@@ -340,6 +340,63 @@ void tile(const Args &a) {
   }
 }
 
+// transpose(heap, x, out, rank, shape..., perm...): out's dimension d is x's
+// dimension perm[d] (float32). The attention's head split and merge are such
+// permutations, which keep the last dimension: each output row is then one
+// contiguous copy. The WASM kernel runs them on one thread.
+void transpose(const Args &a) {
+  const int64_t rank = a.i(3);
+  if (rank < 1 || rank > 8) unsupported("transpose of rank " + std::to_string(rank));
+  int64_t shape[8], perm[8], inStride[8], outShape[8], srcStride[8];
+  int64_t size = 1;
+  for (int64_t d = 0; d < rank; d++) {
+    shape[d] = a.i(4 + d);
+    perm[d] = a.i(4 + rank + d);
+    if (perm[d] < 0 || perm[d] >= rank) throw Failure{"transpose: bad permutation", false};
+    size *= shape[d];
+  }
+  for (int64_t d = rank - 1, stride = 1; d >= 0; d--) {
+    inStride[d] = stride;
+    stride *= shape[d];
+  }
+  for (int64_t d = 0; d < rank; d++) {
+    outShape[d] = shape[perm[d]];
+    srcStride[d] = inStride[perm[d]];
+  }
+  const float *x = a.floats(1, size);
+  float *y = a.floats(2, size);
+  const int64_t len = outShape[rank - 1], step = srcStride[rank - 1], rows = size / len;
+  // Each thread takes a range of output rows and walks the source offset like an odometer: a division per
+  // dimension per row would cost more than the copy. A copy is memory-bound: one thread keeps up with
+  // WASM's until tensors are far bigger than the attention's.
+  const int teams = size >= 32 * PARALLEL_MIN ? threads() : 1;
+#pragma omp parallel num_threads(teams)
+  {
+    const int64_t team = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t begin = rows * t / team, end = rows * (t + 1) / team;
+    int64_t index[8] = {0}, source = 0;
+    for (int64_t d = rank - 2, rest = begin; d >= 0; d--) {
+      index[d] = rest % outShape[d];
+      source += index[d] * srcStride[d];
+      rest /= outShape[d];
+    }
+    for (int64_t r = begin; r < end; r++) {
+      float *dst = y + r * len;
+      if (step == 1) {
+        std::memcpy(dst, x + source, len * sizeof(float));
+      } else {
+        for (int64_t k = 0; k < len; k++) dst[k] = x[source + k * step];
+      }
+      for (int64_t d = rank - 2; d >= 0; d--) {
+        source += srcStride[d];
+        if (++index[d] < outShape[d]) break;
+        source -= index[d] * srcStride[d];
+        index[d] = 0;
+      }
+    }
+  }
+}
+
 // batchNorm(heap, x, mean, variance, offset | -1, scale | -1, out, n, channels,
 // epsilon, meanLen, varLen, offsetLen, scaleLen): tfjs's FusedBatchNorm on
 // channels-last data, every parameter one value or one per channel.

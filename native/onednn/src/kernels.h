@@ -18,6 +18,7 @@ void unary(const Args &a);
 void sum(const Args &a);
 void adam(const Args &a);
 void tile(const Args &a);
+void transpose(const Args &a);
 void batchNorm(const Args &a);
 void dropoutMask(const Args &a);
 void batchNormTrain(const Args &a);
