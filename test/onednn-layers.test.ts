@@ -173,5 +173,15 @@ if (!available) {
     assert.equal(await run(), await run());
   });
 
+  test('the fused normalisations give the same bits on one thread as on two', async () => {
+    const bits = async (threads: number) => {
+      await initBackend('onednn', { threads });
+      const make = () => [...batchNormTraining(batchNormalizationLayer, [8, 28, 28, 32], 110), ...layerGradients(new LayerNorm(), [64, 49, 64], 111)];
+      return (await runOn(ONEDNN_BACKEND, make)).map((t) => Array.from(new Uint32Array(t.dataSync().buffer)));
+    };
+    const one = await bits(1);
+    assert.equal(await bits(2), one);
+  });
+
   test.run();
 }
