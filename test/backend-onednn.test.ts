@@ -61,7 +61,7 @@ if (!available) {
     assert.match(info.detail, /oneDNN \d+\.\d+\.\d+/);
     for (const k of tf.getKernelsForBackend('wasm')) assert.ok(tf.getKernel(k.kernelName, ONEDNN_BACKEND), k.kernelName);
     for (const name of [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.BatchMatMul,
-      tf._FusedMatMul, tf.MaxPool, tf.MaxPoolGrad, tf.AvgPool, tf.AvgPoolGrad, tf.Sum, tf.Add, tf.Multiply, tf.Relu]) {
+      tf._FusedMatMul, tf.MaxPool, tf.MaxPoolGrad, tf.AvgPool, tf.AvgPoolGrad, tf.Sum, tf.Add, tf.Multiply, tf.Relu, tf.Transpose, tf.Slice]) {
       assert.ok(ONEDNN_KERNELS.includes(name), name);
       assert.is.not(tf.getKernel(name, ONEDNN_BACKEND).kernelFunc, tf.getKernel(name, 'wasm').kernelFunc, name);
     }
@@ -147,6 +147,15 @@ if (!available) {
     for (const [shape, reps] of [[[1, 1, 1, 5], [4, 3, 2, 1]], [[2, 3], [2, 2]], [[3], [4]], [[2, 1, 3], [1, 4, 2]]] as number[][][]) {
       await compare(`tile ${shape} by ${reps}`, () => tf.tile(rand(shape, 22), reps));
     }
+    for (const [shape, perm] of [[[3, 5, 4, 6], [0, 2, 1, 3]], [[7, 5], [1, 0]], [[4, 3, 5], [2, 0, 1]], [[2, 3, 4, 5], [3, 2, 1, 0]],
+      [[128, 49, 4, 16], [0, 2, 1, 3]], [[128, 64, 8, 16], [0, 2, 1, 3]], [[1024, 1024], [1, 0]], [[6], [0]]] as number[][][]) {
+      await compare(`transpose ${shape} by ${perm}`, () => tf.transpose(rand(shape, 23), perm));
+    }
+    for (const [shape, begin, size] of [[[6, 4, 4, 1], [0, 0, 0, 0], [6, 4, 4, 1]], [[6, 4, 4, 1], [2, 0, 0, 0], [3, 4, 4, 1]],
+      [[5, 7], [1, 2], [3, 4]], [[4, 3, 5], [0, 1, 0], [4, 2, 5]], [[4, 3, 5], [2, 1, 0], [1, 2, 5]], [[9], [3], [4]]] as number[][][]) {
+      await compare(`slice ${shape} at ${begin} size ${size}`, () => [tf.slice(rand(shape, 24), begin, size),
+        tf.slice(tf.cast(rand(shape, 25).mul(9), 'int32'), begin, size), tf.cast(tf.slice(tf.greater(rand(shape, 26), 0), begin, size), 'float32')]);
+    }
     await compare('batch norm', () => tf.batchNorm(rand([4, 3, 3, 5], 23), rand([5], 24), tf.abs(rand([5], 25)), rand([5], 26), rand([5], 27), 1e-3));
     await compare('batch norm without scale and offset', () => tf.batchNorm(rand([6, 5], 28), rand([5], 29), tf.abs(rand([5], 30))));
     await compare('batch norm gradients', () => tf.grads((x: tf.Tensor, s: tf.Tensor) =>
@@ -225,6 +234,7 @@ if (!available) {
     assertNoLeak('pool grads', () => tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid').add(tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid')).sum())(rand([2, 4, 4, 3], 3)));
     for (const [a, b, ta, tb] of matMulCases) assertNoLeak(`matMul ${a} x ${b}`, () => tf.matMul(rand(a, 1), rand(b, 2), ta, tb));
     assertNoLeak('elementwise', () => tf.sum(tf.add(tf.cast(tf.greater(rand([4, 5], 1), 0), 'float32'), rand([5], 2)).square(), [0]));
+    assertNoLeak('slice', () => tf.add(tf.slice(rand([6, 4, 4, 1], 1), 0, 6), tf.slice(rand([8, 4, 4, 1], 2), 1, 6)));
     assertNoLeak('adam', () => {
       const w = tf.variable(rand([30], 3));
       const optimizer = createOptimizer('adam', 1e-3);

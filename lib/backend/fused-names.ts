@@ -21,3 +21,24 @@ export interface FusedAdamAttrs {
   epsilon: number;
   learningRate: number;
 }
+
+/**
+ * Batch normalisation over every axis but the last, in training: inputs x, scale, offset (one value per
+ * channel); outputs y, the batch mean and the biased batch variance (what tf.moments gives). Its gradient
+ * is one kernel too, registered with it.
+ */
+export const BATCH_NORM_TRAIN = 'PixelwiseBatchNormTrain';
+
+export interface BatchNormTrainAttrs {
+  epsilon: number;
+}
+
+/** Layer norm over the last axis: inputs x, scale, offset (one value per column); output y. */
+export const LAYER_NORM = 'PixelwiseLayerNorm';
+
+export interface LayerNormAttrs {
+  epsilon: number;
+}
+
+/** GELU as tfjs-layers' 'gelu' activation computes it, x · Φ(x) with the exact (erf) Φ: input x. */
+export const GELU = 'PixelwiseGelu';

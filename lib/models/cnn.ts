@@ -1,5 +1,6 @@
 /** The convolutional family: LeNet-5, a fast small CNN, the PyTorch-example CNN and a deeper batch-normalised CNN. */
 import * as tf from '@tensorflow/tfjs';
+import { batchNormalizationLayer } from './batch-norm';
 import { dropoutLayer } from './dropout';
 import { describeSize, ImageSize, MNIST_IMAGE, ModelOptions, numberOption, registerModel } from './registry';
 
@@ -19,7 +20,7 @@ function conv(filters: number, kernelSize: number, extra: Partial<Parameters<typ
 function convBnRelu(filters: number): tf.layers.Layer[] {
   return [
     tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false }),
-    tf.layers.batchNormalization(),
+    batchNormalizationLayer(),
     tf.layers.activation({ activation: 'relu' }),
   ];
 }
@@ -110,7 +111,7 @@ export function cnnDeep(options?: ModelOptions, image: ImageSize = MNIST_IMAGE):
       dropoutLayer({ rate: dropout }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 256, useBias: false }),
-      tf.layers.batchNormalization(),
+      batchNormalizationLayer(),
       tf.layers.activation({ activation: 'relu' }),
       dropoutLayer({ rate: dropout * 2 }),
       tf.layers.dense({ units: 10 }),

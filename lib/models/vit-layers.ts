@@ -4,13 +4,16 @@
  *
  * Every layer is registered with tf.serialization.registerClass when this module loads, so a saved ViT
  * loads back with tf.loadLayersModel (Node or browser) once this module has been imported. It depends on
- * @tensorflow/tfjs only, so it bundles for a browser page as is.
+ * @tensorflow/tfjs only (and the fused kernels' names), so it bundles for a browser page as is.
  *
  * All ops here have gradients on the WASM backend (conv2d, matMul, softmax, reshape, transpose, slice,
  * broadcasting add); none uses gather, whose gradient WASM lacks.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
+import { LAYER_NORM, type LayerNormAttrs } from '../backend/fused-names';
+// The MLP's 'gelu' activation, fused on the oneDNN engine: imported here so that a loaded ViT gets it too.
+import './gelu';
 
 type Shape = (number | null)[];
 
@@ -51,6 +54,11 @@ export class LayerNorm extends tf.layers.Layer {
   call(inputs: tf.Tensor | tf.Tensor[]): tf.Tensor {
     return tf.tidy(() => {
       const x = single(inputs);
+      // One kernel forward and one backward where the engine has them (oneDNN), for ~20 composed ones.
+      if (x.dtype === 'float32' && x.size > 0 && tf.getKernel(LAYER_NORM, tf.getBackend()) != null) {
+        const attrs: LayerNormAttrs = { epsilon: this.epsilon };
+        return tf.engine().runKernel(LAYER_NORM, { x, scale: this.gamma.read(), offset: this.beta.read() }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor;
+      }
       const centered = tf.sub(x, tf.mean(x, -1, true));
       const variance = tf.mean(tf.square(centered), -1, true);
       const normed = tf.mul(centered, tf.rsqrt(tf.add(variance, this.epsilon)));

@@ -41,8 +41,14 @@ export interface OnednnAddon {
   sum(heap: ArrayBuffer, ...args: number[]): void;
   adam(heap: ArrayBuffer, ...args: number[]): void;
   tile(heap: ArrayBuffer, ...args: number[]): void;
+  transpose(heap: ArrayBuffer, ...args: number[]): void;
   batchNorm(heap: ArrayBuffer, ...args: number[]): void;
   dropoutMask(heap: ArrayBuffer, ...args: number[]): void;
+  batchNormTrain(heap: ArrayBuffer, ...args: number[]): void;
+  batchNormTrainGrad(heap: ArrayBuffer, ...args: number[]): void;
+  layerNorm(heap: ArrayBuffer, ...args: number[]): void;
+  layerNormGrad(heap: ArrayBuffer, ...args: number[]): void;
+  softmaxGrad(heap: ArrayBuffer, ...args: number[]): void;
 }
 
 let loaded: { addon: OnednnAddon } | { reason: string } | undefined;

@@ -3,7 +3,8 @@
  * width; native/onednn/src/elementwise.cc). Identity, and a Cast to the dtype a tensor already has, share
  * the input's data instead of copying it: tfjs tensors are immutable and the WASM backend counts
  * references, as the CPU backend already relies on. The gradient tape runs both for every pass-through.
- * float32 only; other dtypes, and broadcasts other than a trailing or leading block, run on WASM.
+ * A contiguous Slice is shared or copied in one move. Otherwise float32 only; other dtypes, and broadcasts
+ * other than a trailing or leading block, run on WASM.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TensorInfo } from '@tensorflow/tfjs';
@@ -111,6 +112,36 @@ function tile(args: KernelArgs<'x'>, addon: OnednnAddon): TensorInfo | null {
   return intoOutput(backend, out, (heap) => addon.tile(heap, offset(backend, x), offset(backend, out), x.shape.length, ...x.shape, ...reps));
 }
 
+/**
+ * Slice where the selection is one contiguous run of the input (a range of batch rows, as model.predict and
+ * the training loop take them): the whole input is shared, a part copied in one move. Other slices go to
+ * the WASM kernel, which copies run by run along the last axis: for one-channel images, one pixel at a time.
+ */
+function slice(args: KernelArgs<'x'>): TensorInfo | null {
+  const x = args.inputs.x as TensorInfo;
+  const { begin, size } = args.attrs as unknown as tf.SliceAttrs;
+  if (x.dtype === 'string') return null;
+  const [start, extent] = tf.slice_util.parseSliceParams(x as tf.TensorInfo as tf.Tensor, begin, size);
+  if (!tf.slice_util.isSliceContinous(x.shape, start, extent)) return null;
+  if (tf.util.arraysEqual(extent, x.shape)) return share(args, x);
+  const { backend } = args;
+  const out = backend.makeOutput(extent, x.dtype);
+  const bytes = tf.util.bytesPerElement(x.dtype);
+  const from = offset(backend, x) + tf.slice_util.computeFlatOffset(start, tf.util.computeStrides(x.shape)) * bytes;
+  backend.wasm.HEAPU8.copyWithin(offset(backend, out), from, from + tf.util.sizeFromShape(extent) * bytes);
+  return out;
+}
+
+/** Transpose of a float32 tensor: the attention's head split and merge. */
+function transpose(args: KernelArgs<'x'>, addon: OnednnAddon): TensorInfo | null {
+  const x = args.inputs.x as TensorInfo;
+  const { perm } = args.attrs as unknown as tf.TransposeAttrs;
+  if (x.dtype !== 'float32' || x.shape.length === 0 || x.shape.length > 8 || tf.util.sizeFromShape(x.shape) === 0) return null;
+  const { backend } = args;
+  const out = backend.makeOutput(perm.map((p) => x.shape[p]), 'float32');
+  return intoOutput(backend, out, (heap) => addon.transpose(heap, offset(backend, x), offset(backend, out), x.shape.length, ...x.shape, ...perm));
+}
+
 /** FusedBatchNorm on channels-last data, each parameter a scalar or one value per channel. */
 function batchNorm(args: KernelArgs<'x' | 'mean' | 'variance' | 'offset' | 'scale'>, addon: OnednnAddon): TensorInfo | null {
   const { x, mean, variance, offset: shift, scale } = args.inputs;
@@ -146,5 +177,7 @@ export const ELEMENTWISE_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
   [tf.Sum, reduce(false)],
   [tf.Mean, reduce(true)],
   [tf.Tile, tile as OnednnKernel],
+  [tf.Transpose, transpose as OnednnKernel],
+  [tf.Slice, slice as OnednnKernel],
   [tf.FusedBatchNorm, batchNorm as OnednnKernel],
 ];

@@ -13,7 +13,7 @@ import { loadAddon, type OnednnInfo } from './addon';
 import { withFallback, type OnednnKernel } from './call';
 import { CONV_KERNELS } from './conv';
 import { ELEMENTWISE_KERNELS } from './elementwise';
-import { fusedKernels, registerFusedReluGradient } from './fused';
+import { fusedKernels, registerFusedGradients } from './fused';
 import { MATMUL_KERNELS } from './matmul';
 import { POOL_KERNELS } from './pool';
 
@@ -44,7 +44,7 @@ export function registerOnednn(threads: number): OnednnInfo {
     tf.registerKernel({ ...fallback, backendName: ONEDNN_BACKEND, kernelFunc: withFallback(kernel, fallback, addon) });
   }
   for (const config of fusedKernels(ONEDNN_BACKEND, addon)) tf.registerKernel(config);
-  registerFusedReluGradient();
+  registerFusedGradients();
   const wasmFactory = tf.findBackendFactory('wasm') as () => Promise<BackendWasm>;
   registerWasmVariant(ONEDNN_BACKEND, wasmFactory);
   return info;

@@ -102,8 +102,14 @@ napi_value Init(napi_env env, napi_value exports) {
       PW_KERNEL(sum),
       PW_KERNEL(adam),
       PW_KERNEL(tile),
+      PW_KERNEL(transpose),
       PW_KERNEL(batchNorm),
       PW_KERNEL(dropoutMask),
+      PW_KERNEL(batchNormTrain),
+      PW_KERNEL(batchNormTrainGrad),
+      PW_KERNEL(layerNorm),
+      PW_KERNEL(layerNormGrad),
+      PW_KERNEL(softmaxGrad),
   };
 #undef PW_KERNEL
 

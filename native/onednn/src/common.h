@@ -24,6 +24,10 @@ dnnl::stream &stream();
 // Threads of every parallel region (OpenMP), set once by init().
 int threads();
 
+// Below this many elements a parallel region of a memory-bound loop costs
+// more than it saves.
+constexpr int64_t PARALLEL_MIN = 1 << 15;
+
 // A call failed: thrown by the kernels, turned into a JS exception at the
 // N-API boundary. `unsupported` asks the caller to use the WASM kernel.
 struct Failure {

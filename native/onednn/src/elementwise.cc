@@ -1,7 +1,7 @@
 // Elementwise kernels and sums: memory-bound loops that the WASM backend runs
 // on one thread with 128-bit vectors. Here they run on the OpenMP team with
-// the CPU's full vector width (the addon is built with -march=native); below
-// PARALLEL_MIN elements a parallel region costs more than it saves.
+// the CPU's full vector width (the addon is built with -march=native).
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -12,8 +12,6 @@
 
 namespace pw {
 namespace {
-
-constexpr int64_t PARALLEL_MIN = 1 << 15;
 
 // How an operand of a broadcast binary op is indexed at output element i:
 // full (i), trailing (i % len: a bias against NHWC), leading (i / rep: one
@@ -110,13 +108,82 @@ Operand operand(const Args &a, size_t k, int64_t n) {
 
 }  // namespace
 
+// GELU and its derivative on 16 floats at a time, through GCC's vector
+// extensions: the C library's erf and exp are scalar, and the compiler does
+// not vectorise the selects of a hand-written exp, which left GELU the slowest
+// kernel of a ViT step. exp: Cephes' polynomial on x - n*ln2, scaled by 2^n
+// through the exponent bits, relative error below 2e-7. erf: Abramowitz and
+// Stegun 7.1.26, absolute error below 1.5e-7, the approximation tfjs's CPU
+// backend uses for Erf. Infinities and NaN come out as tfjs's formulas give.
+typedef float Floats __attribute__((vector_size(64)));
+typedef int32_t Ints __attribute__((vector_size(64)));
+constexpr int64_t WIDTH = 16;
+
+inline Floats splat(float v) { return Floats{} + v; }
+
+inline Floats vexp(Floats x) {
+  const Floats lo = splat(-87.f), hi = splat(88.f);
+  const Floats c = x < lo ? lo : (x > hi ? hi : x);
+  const Floats t = c * 1.44269504088896341f + 0.5f;
+  Ints k = __builtin_convertvector(t, Ints);
+  k = __builtin_convertvector(k, Floats) > t ? k - 1 : k;  // floor
+  const Floats n = __builtin_convertvector(k, Floats);
+  const Floats r = (c - n * 0.693359375f) - n * -2.12194440e-4f;
+  Floats p = splat(1.9875691500e-4f);
+  p = p * r + 1.3981999507e-3f;
+  p = p * r + 8.3334519073e-3f;
+  p = p * r + 4.1665795894e-2f;
+  p = p * r + 1.6666665459e-1f;
+  p = p * r + 5.0000001201e-1f;
+  const Floats v = (p * (r * r) + r + 1.f) * reinterpret_cast<Floats>((k + 127) << 23);
+  const Floats big = x > hi ? splat(HUGE_VALF) : v;
+  const Floats finite = x < lo ? splat(0.f) : big;
+  return x == x ? finite : x;
+}
+
+inline Floats verf(Floats x) {
+  const Floats a = x < 0.f ? -x : x;
+  const Floats t = 1.f / (1.f + 0.3275911f * a);
+  const Floats poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
+  const Floats e = 1.f - poly * vexp(-a * a);
+  return x < 0.f ? -e : e;
+}
+
+// tfjs-layers' 'gelu', x * (0.5 * (1 + erf(x / sqrt 2))), and dy * its derivative Phi(x) + x * phi(x).
+inline Floats vgelu(Floats x, Floats) { return x * (0.5f * (1.f + verf(x * static_cast<float>(M_SQRT1_2)))); }
+inline Floats vgeluGrad(Floats x, Floats dy) {
+  const Floats cdf = 0.5f * (1.f + verf(x * static_cast<float>(M_SQRT1_2)));
+  return dy * (cdf + x * vexp(-0.5f * x * x) * static_cast<float>(0.5 * M_2_SQRTPI * M_SQRT1_2));
+}
+
+// out[i] = f(x[i], dy[i]) (dy may be null), WIDTH at a time; the tail through a padded vector.
+template <Floats (*F)(Floats, Floats)>
+void vectorLoop(const float *x, const float *dy, float *out, int64_t n) {
+  const int64_t blocks = (n + WIDTH - 1) / WIDTH;
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN / 4)
+  for (int64_t b = 0; b < blocks; b++) {
+    const int64_t i = b * WIDTH, len = std::min(WIDTH, n - i);
+    Floats vx{}, vdy{}, y;
+    std::memcpy(&vx, x + i, len * sizeof(float));
+    if (dy != nullptr) std::memcpy(&vdy, dy + i, len * sizeof(float));
+    y = F(vx, vdy);
+    std::memcpy(out + i, &y, len * sizeof(float));
+  }
+}
+
 // binary(heap, a, aKind, aLen, b, bKind, bLen, out, n, op): op 0 add, 1 sub,
 // 2 mul, 3 div, 4 relu gradient (a = dy, b = x: dy * step(x) as tfjs's Relu
-// gradient computes it, NaN and signed zeros included, in one pass not three).
+// gradient computes it, NaN and signed zeros included, in one pass not three),
+// 5 gelu gradient (a = dy, b = x, both whole), one pass where tfjs's is a
+// dozen kernels.
 void binary(const Args &a) {
   const int64_t n = a.i(8);
   const Operand x = operand(a, 1, n), y = operand(a, 4, n);
   float *out = a.floats(7, n);
+  if (a.i(9) == 5) {
+    if (x.kind != FULL || y.kind != FULL) unsupported("a broadcast gelu gradient");
+    return vectorLoop<vgeluGrad>(y.data, x.data, out, n);
+  }
   switch (a.i(9)) {
     case 0: return binaryLoop(x, y, out, n, [](float p, float q) { return p + q; });
     case 1: return binaryLoop(x, y, out, n, [](float p, float q) { return p - q; });
@@ -129,7 +196,7 @@ void binary(const Args &a) {
 
 // unary(heap, x, out, n, op, alpha): op 0 relu, 1 step (alpha where x <= 0,
 // NaN stays NaN), 2 square, 3 sqrt, 4 neg, 5 copy of a bool (uint8) to float,
-// 6 exp, 7 erf, 8 rsqrt, 9 log, 10 tanh.
+// 6 exp, 7 erf, 8 rsqrt, 9 log, 10 tanh, 11 gelu.
 void unary(const Args &a) {
   const int64_t n = a.i(3), op = a.i(4);
   const float alpha = static_cast<float>(a.f(5));
@@ -184,6 +251,8 @@ void unary(const Args &a) {
 #pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN / 8)
       for (int64_t i = 0; i < n; i++) out[i] = std::tanh(x[i]);
       return;
+    case 11:
+      return vectorLoop<vgelu>(x, nullptr, out, n);
     default:
       unsupported("unary op " + std::to_string(op));
   }
@@ -268,6 +337,63 @@ void tile(const Args &a) {
     }
     float *dst = y + r * outRow;
     for (int64_t k = 0; k < reps[rank - 1]; k++) std::memcpy(dst + k * row, x + source, row * sizeof(float));
+  }
+}
+
+// transpose(heap, x, out, rank, shape..., perm...): out's dimension d is x's
+// dimension perm[d] (float32). The attention's head split and merge are such
+// permutations, which keep the last dimension: each output row is then one
+// contiguous copy. The WASM kernel runs them on one thread.
+void transpose(const Args &a) {
+  const int64_t rank = a.i(3);
+  if (rank < 1 || rank > 8) unsupported("transpose of rank " + std::to_string(rank));
+  int64_t shape[8], perm[8], inStride[8], outShape[8], srcStride[8];
+  int64_t size = 1;
+  for (int64_t d = 0; d < rank; d++) {
+    shape[d] = a.i(4 + d);
+    perm[d] = a.i(4 + rank + d);
+    if (perm[d] < 0 || perm[d] >= rank) throw Failure{"transpose: bad permutation", false};
+    size *= shape[d];
+  }
+  for (int64_t d = rank - 1, stride = 1; d >= 0; d--) {
+    inStride[d] = stride;
+    stride *= shape[d];
+  }
+  for (int64_t d = 0; d < rank; d++) {
+    outShape[d] = shape[perm[d]];
+    srcStride[d] = inStride[perm[d]];
+  }
+  const float *x = a.floats(1, size);
+  float *y = a.floats(2, size);
+  const int64_t len = outShape[rank - 1], step = srcStride[rank - 1], rows = size / len;
+  // Each thread takes a range of output rows and walks the source offset like an odometer: a division per
+  // dimension per row would cost more than the copy. A copy is memory-bound: one thread keeps up with
+  // WASM's until tensors are far bigger than the attention's.
+  const int teams = size >= 32 * PARALLEL_MIN ? threads() : 1;
+#pragma omp parallel num_threads(teams)
+  {
+    const int64_t team = omp_get_num_threads(), t = omp_get_thread_num();
+    const int64_t begin = rows * t / team, end = rows * (t + 1) / team;
+    int64_t index[8] = {0}, source = 0;
+    for (int64_t d = rank - 2, rest = begin; d >= 0; d--) {
+      index[d] = rest % outShape[d];
+      source += index[d] * srcStride[d];
+      rest /= outShape[d];
+    }
+    for (int64_t r = begin; r < end; r++) {
+      float *dst = y + r * len;
+      if (step == 1) {
+        std::memcpy(dst, x + source, len * sizeof(float));
+      } else {
+        for (int64_t k = 0; k < len; k++) dst[k] = x[source + k * step];
+      }
+      for (int64_t d = rank - 2; d >= 0; d--) {
+        source += srcStride[d];
+        if (++index[d] < outShape[d]) break;
+        source -= index[d] * srcStride[d];
+        index[d] = 0;
+      }
+    }
   }
 }
 

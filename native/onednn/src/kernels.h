@@ -18,7 +18,13 @@ void unary(const Args &a);
 void sum(const Args &a);
 void adam(const Args &a);
 void tile(const Args &a);
+void transpose(const Args &a);
 void batchNorm(const Args &a);
 void dropoutMask(const Args &a);
+void batchNormTrain(const Args &a);
+void batchNormTrainGrad(const Args &a);
+void layerNorm(const Args &a);
+void layerNormGrad(const Args &a);
+void softmaxGrad(const Args &a);
 
 }  // namespace pw

@@ -1,0 +1,236 @@
+// Normalisations and their gradients, each a kernel where tfjs composes a
+// dozen forward and several dozen backward (means, variances, broadcasts,
+// tiles, and the gradients of each): batch norm in training (statistics per
+// column of a rows x channels matrix, channels last), layer norm (statistics
+// per row) and the softmax gradient (a sum per row). On cnn-deep and the ViTs
+// these compositions took more time than the convolutions and matrix products.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels.h"
+
+namespace pw {
+namespace {
+
+// Per-channel sums over the rows, K of them per channel, in double. The rows
+// are cut into blocks whose size depends on the shape alone, and the blocks'
+// partial sums are added in block order: the result is the same bits whatever
+// the thread count and wherever the tensors sit on the heap.
+constexpr int64_t BLOCK_ELEMENTS = 1 << 14;
+
+template <int K, typename Row>
+std::vector<double> channelSums(int64_t rows, int64_t channels, Row row) {
+  const int64_t blockRows = std::max<int64_t>(1, BLOCK_ELEMENTS / channels);
+  const int64_t blocks = (rows + blockRows - 1) / blockRows;
+  const int64_t width = K * channels;
+  std::vector<double> parts(static_cast<size_t>(blocks * width), 0.0);
+#pragma omp parallel for schedule(static) if (rows * channels >= PARALLEL_MIN)
+  for (int64_t b = 0; b < blocks; b++) {
+    double *part = parts.data() + b * width;
+    const int64_t end = std::min(rows, (b + 1) * blockRows);
+    for (int64_t r = b * blockRows; r < end; r++) row(r, part);
+  }
+  std::vector<double> total(static_cast<size_t>(width), 0.0);
+  for (int64_t b = 0; b < blocks; b++) {
+    for (int64_t j = 0; j < width; j++) total[j] += parts[b * width + j];
+  }
+  return total;
+}
+
+void checkShape(int64_t rows, int64_t cols) {
+  if (rows <= 0 || cols <= 0) throw Failure{"normalisation of an empty tensor", false};
+}
+
+}  // namespace
+
+// batchNormTrain(heap, x, scale, offset, y, mean, variance, rows, channels,
+// epsilon): the batch's mean and biased variance per channel (what tfjs's
+// moments gives, in double before rounding) and y = (x - mean) * scale /
+// sqrt(variance + epsilon) + offset.
+void batchNormTrain(const Args &a) {
+  const int64_t rows = a.i(7), channels = a.i(8);
+  checkShape(rows, channels);
+  const double eps = a.f(9);
+  const int64_t n = rows * channels;
+  const float *x = a.floats(1, n), *gamma = a.floats(2, channels), *beta = a.floats(3, channels);
+  float *y = a.floats(4, n), *mean = a.floats(5, channels), *var = a.floats(6, channels);
+  const auto sums = channelSums<2>(rows, channels, [&](int64_t r, double *part) {
+    const float *xr = x + r * channels;
+    double *s = part, *q = part + channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; c++) {
+      const double v = xr[c];
+      s[c] += v;
+      q[c] += v * v;
+    }
+  });
+  std::vector<float> factor(channels);
+  for (int64_t c = 0; c < channels; c++) {
+    const double m = sums[c] / rows;
+    mean[c] = static_cast<float>(m);
+    var[c] = static_cast<float>(std::max(0.0, sums[channels + c] / rows - m * m));
+    factor[c] = static_cast<float>(gamma[c] / std::sqrt(static_cast<double>(var[c]) + eps));
+  }
+  const float *f = factor.data();
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * channels;
+    float *yr = y + r * channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; c++) yr[c] = (xr[c] - mean[c]) * f[c] + beta[c];
+  }
+}
+
+// batchNormTrainGrad(heap, dy, x, scale, mean, variance, dMean, dVariance,
+// dx, dScale, dOffset, rows, channels, epsilon): the gradient of
+// batchNormTrain with respect to x, scale and offset, given dy and the
+// gradients reaching its mean and variance outputs (zeros when only the
+// moving averages read them). With xc = x - mean, inv = 1/sqrt(var + eps),
+// M = rows, S = sum(dy), T = sum(dy * xc) per channel:
+//   dOffset = S, dScale = T * inv,
+//   dx = scale*inv*(dy - S/M - xc*inv^2*T/M) + dMean/M + 2*dVariance*xc/M.
+void batchNormTrainGrad(const Args &a) {
+  const int64_t rows = a.i(11), channels = a.i(12);
+  checkShape(rows, channels);
+  const double eps = a.f(13);
+  const int64_t n = rows * channels;
+  const float *dy = a.floats(1, n), *x = a.floats(2, n), *gamma = a.floats(3, channels);
+  const float *mean = a.floats(4, channels), *var = a.floats(5, channels);
+  const float *dMean = a.floats(6, channels), *dVar = a.floats(7, channels);
+  float *dx = a.floats(8, n), *dGamma = a.floats(9, channels), *dBeta = a.floats(10, channels);
+  const auto sums = channelSums<2>(rows, channels, [&](int64_t r, double *part) {
+    const float *xr = x + r * channels, *dyr = dy + r * channels;
+    double *s = part, *t = part + channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; c++) {
+      const double g = dyr[c];
+      s[c] += g;
+      t[c] += g * static_cast<double>(xr[c] - mean[c]);
+    }
+  });
+  // dx = ka*dy - kb*xc - kd, per channel.
+  std::vector<float> ka(channels), kb(channels), kd(channels);
+  const double m = static_cast<double>(rows);
+  for (int64_t c = 0; c < channels; c++) {
+    const double inv = 1.0 / std::sqrt(static_cast<double>(var[c]) + eps);
+    const double s = sums[c], t = sums[channels + c];
+    const double scaled = gamma[c] * inv;
+    dBeta[c] = static_cast<float>(s);
+    dGamma[c] = static_cast<float>(t * inv);
+    ka[c] = static_cast<float>(scaled);
+    kb[c] = static_cast<float>(scaled * inv * inv * t / m - 2.0 * dVar[c] / m);
+    kd[c] = static_cast<float>(scaled * s / m - dMean[c] / m);
+  }
+  const float *pa = ka.data(), *pb = kb.data(), *pd = kd.data();
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * channels, *dyr = dy + r * channels;
+    float *out = dx + r * channels;
+#pragma omp simd
+    for (int64_t c = 0; c < channels; c++) out[c] = pa[c] * dyr[c] - pb[c] * (xr[c] - mean[c]) - pd[c];
+  }
+}
+
+namespace {
+
+// Mean and 1/sqrt(variance + eps) of one row, the variance biased and of the
+// row centred on the float mean, as tfjs's layer norm computes it (in double
+// before rounding).
+void rowStats(const float *x, int64_t cols, double eps, float &mean, float &inv) {
+  double s = 0;
+  for (int64_t c = 0; c < cols; c++) s += x[c];
+  mean = static_cast<float>(s / cols);
+  double q = 0;
+  for (int64_t c = 0; c < cols; c++) {
+    const double d = x[c] - mean;
+    q += d * d;
+  }
+  inv = static_cast<float>(1.0 / std::sqrt(q / cols + eps));
+}
+
+}  // namespace
+
+// layerNorm(heap, x, scale, offset, y, rows, cols, epsilon): every row of x
+// normalised, y = (x - mean) / sqrt(variance + eps) * scale + offset, scale
+// and offset one value per column.
+void layerNorm(const Args &a) {
+  const int64_t rows = a.i(5), cols = a.i(6);
+  checkShape(rows, cols);
+  const double eps = a.f(7);
+  const int64_t n = rows * cols;
+  const float *x = a.floats(1, n), *gamma = a.floats(2, cols), *beta = a.floats(3, cols);
+  float *y = a.floats(4, n);
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *xr = x + r * cols;
+    float *yr = y + r * cols;
+    float mean, inv;
+    rowStats(xr, cols, eps, mean, inv);
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) yr[c] = (xr[c] - mean) * inv * gamma[c] + beta[c];
+  }
+}
+
+// layerNormGrad(heap, dy, x, scale, dx, dScale, dOffset, rows, cols, epsilon):
+// the gradient of layerNorm, the statistics recomputed from x (a row is in
+// cache anyway). With xh = (x - mean) * inv and g = dy * scale per row:
+//   dx = inv * (g - mean(g) - xh * mean(g * xh)),
+// dScale = sum over rows of dy * xh, dOffset = sum over rows of dy (in
+// blocks added in order, as for batch norm).
+void layerNormGrad(const Args &a) {
+  const int64_t rows = a.i(7), cols = a.i(8);
+  checkShape(rows, cols);
+  const double eps = a.f(9);
+  const int64_t n = rows * cols;
+  const float *dy = a.floats(1, n), *x = a.floats(2, n), *gamma = a.floats(3, cols);
+  float *dx = a.floats(4, n), *dGamma = a.floats(5, cols), *dBeta = a.floats(6, cols);
+  const auto sums = channelSums<2>(rows, cols, [&](int64_t r, double *part) {
+    const float *xr = x + r * cols, *dyr = dy + r * cols;
+    float *out = dx + r * cols;
+    float mean, inv;
+    rowStats(xr, cols, eps, mean, inv);
+    double sg = 0, sgx = 0;
+    for (int64_t c = 0; c < cols; c++) {
+      const float xh = (xr[c] - mean) * inv, g = dyr[c] * gamma[c];
+      sg += g;
+      sgx += static_cast<double>(g) * xh;
+    }
+    const float mg = static_cast<float>(sg / cols), mgx = static_cast<float>(sgx / cols);
+    double *pg = part, *pb = part + cols;
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) {
+      const float xh = (xr[c] - mean) * inv;
+      out[c] = inv * (dyr[c] * gamma[c] - mg - xh * mgx);
+      pg[c] += static_cast<double>(dyr[c]) * xh;
+      pb[c] += dyr[c];
+    }
+  });
+  for (int64_t c = 0; c < cols; c++) {
+    dGamma[c] = static_cast<float>(sums[c]);
+    dBeta[c] = static_cast<float>(sums[cols + c]);
+  }
+}
+
+// softmaxGrad(heap, dy, y, dx, rows, cols): the gradient of a softmax over
+// each row given its output y, dx = dy * y - sum(dy * y) * y, in one pass
+// where tfjs runs Multiply, Sum, Multiply and Sub.
+void softmaxGrad(const Args &a) {
+  const int64_t rows = a.i(4), cols = a.i(5);
+  checkShape(rows, cols);
+  const int64_t n = rows * cols;
+  const float *dy = a.floats(1, n), *y = a.floats(2, n);
+  float *dx = a.floats(3, n);
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    const float *dyr = dy + r * cols, *yr = y + r * cols;
+    float *out = dx + r * cols;
+    double s = 0;
+    for (int64_t c = 0; c < cols; c++) s += dyr[c] * yr[c];
+    const float total = static_cast<float>(s);
+#pragma omp simd
+    for (int64_t c = 0; c < cols; c++) out[c] = dyr[c] * yr[c] - total * yr[c];
+  }
+}
+
+}  // namespace pw

@@ -1,0 +1,187 @@
+/**
+ * The layers that run fused kernels on the oneDNN engine (lib/models/batch-norm.ts, the 'gelu' activation of
+ * lib/models/gelu.ts, the ViTs' LayerNorm, and the softmax gradient): on onednn they match tfjs's own
+ * computation run on the CPU backend, on other engines they are tfjs's bit for bit, they save as tfjs's
+ * layers, and they leave no tensor behind. Without the addon only the other-engine checks run.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { loadAddon } from '../lib/backend/onednn/addon';
+import { ONEDNN_BACKEND } from '../lib/backend/onednn';
+import { initBackend } from '../lib/backend/select';
+import { BATCH_NORM_TRAIN } from '../lib/backend/fused-names';
+import { batchNormalizationLayer } from '../lib/models/batch-norm';
+import { Gelu } from '../lib/models/gelu';
+import { LayerNorm } from '../lib/models/vit-layers';
+import { assertClose, assertNoLeak, rand, runOn } from './kernel-cases';
+
+const available = 'addon' in loadAddon();
+
+type BatchNormArgs = Parameters<typeof tf.layers.batchNormalization>[0];
+
+/**
+ * One training call of a batch-norm layer (scale, offset and moving statistics set from the seed) on an
+ * input whose mean is far from 0: its output, the gradients of sum(y * dy) for x, gamma and beta, and the
+ * moving mean and variance after the update.
+ */
+function batchNormTraining(make: (args: BatchNormArgs) => tf.layers.Layer, shape: number[], seed: number, args: BatchNormArgs = {}): tf.Tensor[] {
+  const channels = shape[shape.length - 1];
+  const layer = make(args);
+  layer.build(shape);
+  layer.setWeights([rand([channels], seed).add(1.5), rand([channels], seed + 1), rand([channels], seed + 2),
+    tf.abs(rand([channels], seed + 3)).add(0.5)]);
+  const x = tf.variable(rand(shape, seed + 4).mul(3).add(2));
+  const dy = rand(shape, seed + 5);
+  const [gamma, beta] = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+  let y: tf.Tensor | undefined;
+  const { grads } = tf.variableGrads(() => {
+    y = tf.keep(layer.apply(x, { training: true }) as tf.Tensor);
+    return tf.sum(tf.mul(y, dy)) as tf.Scalar;
+  }, [x, gamma, beta]);
+  const moving = layer.getWeights().slice(2).map((w) => w.clone());
+  const out = [y!, grads[x.name], grads[gamma.name], grads[beta.name], ...moving];
+  x.dispose();
+  for (const w of layer.weights) w.dispose();
+  return out;
+}
+
+/** Output and gradients (input and every weight) of sum(layer(x) * dy) for a layer whose weights come from the seed. */
+function layerGradients(layer: tf.layers.Layer, shape: number[], seed: number): tf.Tensor[] {
+  layer.build(shape);
+  layer.setWeights(layer.getWeights().map((w, k) => rand(w.shape, seed + k).add(k === 0 ? 1 : 0)));
+  const x = tf.variable(rand(shape, seed + 10).mul(2).add(0.5));
+  const dy = rand(layer.computeOutputShape(shape) as number[], seed + 11);
+  const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+  let y: tf.Tensor | undefined;
+  const { grads } = tf.variableGrads(() => {
+    y = tf.keep(layer.apply(x) as tf.Tensor);
+    return tf.sum(tf.mul(y, dy)) as tf.Scalar;
+  }, [x, ...weights]);
+  const out = [y!, grads[x.name], ...weights.map((w) => grads[w.name])];
+  x.dispose();
+  for (const w of layer.weights) w.dispose();
+  return out;
+}
+
+const geluDense = () => tf.layers.dense({ units: 24, activation: 'gelu' });
+
+const stockBatchNorm = (args: BatchNormArgs): tf.layers.Layer => tf.layers.batchNormalization(args);
+
+const shapes = [[16, 5], [7, 3], [2, 10, 6], [4, 6, 6, 3], [3, 5, 7, 32], [8, 28, 28, 32], [128, 256], [2, 9, 9, 64]];
+
+test('on other engines the BatchNormalization layer is tfjs\'s, bit for bit', async () => {
+  for (const backend of ['wasm', 'cpu']) {
+    for (const shape of [[16, 5], [4, 6, 6, 3]]) {
+      const bits = async (make: typeof stockBatchNorm) =>
+        (await runOn(backend, () => batchNormTraining(make, shape, 40))).map((t) => Array.from(t.dataSync()));
+      assert.equal(await bits(batchNormalizationLayer), await bits(stockBatchNorm), `${backend} ${shape}`);
+    }
+  }
+});
+
+test('the BatchNormalization layer saves as tfjs\'s, with the same config', () => {
+  const ours = tf.sequential({ layers: [batchNormalizationLayer({ inputShape: [4, 4, 3], momentum: 0.9 })] });
+  const stock = tf.sequential({ layers: [tf.layers.batchNormalization({ inputShape: [4, 4, 3], momentum: 0.9 })] });
+  const layers = (m: tf.Sequential) => (m.toJSON(null, false) as unknown as { config: { layers: unknown[] } }).config.layers;
+  const strip = (l: unknown) => JSON.parse(JSON.stringify(l).replace(/"name":"[^"]*"/g, '"name":""'));
+  assert.is((layers(ours)[0] as { class_name: string }).class_name, 'BatchNormalization');
+  assert.equal(layers(ours).map(strip), layers(stock).map(strip));
+  ours.dispose();
+  stock.dispose();
+});
+
+test('the gelu activation is ours, saves as tfjs\'s \'gelu\', and elsewhere computes what tfjs\'s does, bit for bit', async () => {
+  const dense = geluDense();
+  assert.instance((dense as unknown as { activation: unknown }).activation, Gelu);
+  assert.is(dense.getConfig().activation, 'gelu');
+  const stockGelu = Object.getPrototypeOf(Gelu) as new () => Gelu;
+  for (const backend of ['wasm', 'cpu']) {
+    const run = (make: () => Gelu) => runOn(backend, () => tf.grad((x: tf.Tensor) => make().apply(x).mul(rand([300], 71)).sum())(rand([300], 70).mul(4)));
+    const [ours, stock] = [await run(() => new Gelu()), await run(() => new stockGelu())];
+    assert.equal(Array.from(ours[0].dataSync()), Array.from(stock[0].dataSync()), backend);
+  }
+});
+
+if (!available) {
+  test.run();
+} else {
+  test.before(async () => {
+    await initBackend('onednn', { threads: 2 });
+  });
+
+  test('BatchNormalization in training matches tfjs\'s layer on cpu: output, every gradient, moving statistics', async () => {
+    for (const shape of shapes) {
+      for (const args of [{}, { momentum: 0, epsilon: 1e-5 }]) {
+        const expected = await runOn('cpu', () => batchNormTraining(stockBatchNorm, shape, 41, args));
+        const actual = await runOn(ONEDNN_BACKEND, () => batchNormTraining(batchNormalizationLayer, shape, 41, args));
+        assertClose(actual, expected, `batch norm ${shape} ${JSON.stringify(args)}`);
+      }
+    }
+  });
+
+  test('the fused batch-norm gradient includes what reaches the batch statistics', async () => {
+    const [shape, channels] = [[6, 5, 5, 4], 4];
+    const loss = (stats: (x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) => tf.Tensor[]) => () => {
+      const dy = [rand(shape, 51), rand([channels], 52), rand([channels], 53)];
+      return tf.grads((x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor) =>
+        tf.addN(stats(x, gamma, beta).map((t, k) => tf.sum(tf.mul(t, dy[k])))))([rand(shape, 54).add(1), rand([channels], 55), rand([channels], 56)]);
+    };
+    const expected = await runOn('cpu', loss((x, gamma, beta) => {
+      const { mean, variance } = tf.moments(x, [0, 1, 2]);
+      return [tf.batchNorm(x, mean, variance, beta, gamma, 1e-3), mean, variance];
+    }));
+    const actual = await runOn(ONEDNN_BACKEND, loss((x, scale, offset) =>
+      tf.engine().runKernel(BATCH_NORM_TRAIN, { x, scale, offset }, { epsilon: 1e-3 }) as tf.Tensor[]));
+    assertClose(actual, expected, 'gradients through y, mean and variance');
+  });
+
+  test('LayerNorm matches its composed form on cpu: output and every gradient', async () => {
+    for (const shape of [[3, 5, 8], [128, 49, 64], [2, 7, 130], [40, 1]]) {
+      const make = () => layerGradients(new LayerNorm({ epsilon: 1e-6 }), shape, 80);
+      assertClose(await runOn(ONEDNN_BACKEND, make), await runOn('cpu', make), `layer norm ${shape}`);
+    }
+  });
+
+  test('a gelu dense layer and the softmax gradient match cpu', async () => {
+    for (const shape of [[5, 7], [128, 49, 64]]) {
+      const make = () => layerGradients(geluDense(), shape, 90);
+      assertClose(await runOn(ONEDNN_BACKEND, make), await runOn('cpu', make), `gelu dense ${shape}`);
+    }
+    const special = tf.tensor1d([0, -0, 1e-4, -1e-4, 6, -6, 12, -12, 30, -30, NaN, Infinity]);
+    const geluOf = () => tf.grad((x: tf.Tensor) => new Gelu().apply(x).mul(rand([12], 93)).sum())(special).concat(new Gelu().apply(special));
+    assertClose(await runOn(ONEDNN_BACKEND, geluOf), await runOn('cpu', geluOf), 'gelu at special values');
+    for (const shape of [[3, 7], [5, 1], [16, 4, 49, 49]]) {
+      const make = () => tf.grad((x: tf.Tensor) => tf.softmax(x).mul(rand(shape, 94)).sum())(rand(shape, 95).mul(3));
+      assertClose(await runOn(ONEDNN_BACKEND, make), await runOn('cpu', make), `softmax gradient ${shape}`);
+    }
+  });
+
+  test('the fused layer norm, gelu and softmax gradient leave no tensor behind', () => {
+    assertNoLeak('layer norm', () => layerGradients(new LayerNorm(), [8, 49, 64], 100));
+    assertNoLeak('gelu dense', () => layerGradients(geluDense(), [8, 49, 64], 101));
+    assertNoLeak('softmax gradient', () => tf.grad((x: tf.Tensor) => tf.softmax(x).sum())(rand([8, 49], 102)));
+  });
+
+  test('a BatchNormalization training step leaves no tensor behind and repeats exactly', async () => {
+    const step = () => batchNormTraining(batchNormalizationLayer, [8, 28, 28, 32], 60);
+    assertNoLeak('batch norm training', step);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) tf.dispose(tf.tidy(step));
+    assert.is(tf.memory().numTensors, before, 'numTensors flat');
+    const run = async () => (await runOn(ONEDNN_BACKEND, step)).map((t) => Array.from(t.dataSync()));
+    assert.equal(await run(), await run());
+  });
+
+  test('the fused normalisations give the same bits on one thread as on two', async () => {
+    const bits = async (threads: number) => {
+      await initBackend('onednn', { threads });
+      const make = () => [...batchNormTraining(batchNormalizationLayer, [8, 28, 28, 32], 110), ...layerGradients(new LayerNorm(), [64, 49, 64], 111)];
+      return (await runOn(ONEDNN_BACKEND, make)).map((t) => Array.from(new Uint32Array(t.dataSync().buffer)));
+    };
+    const one = await bits(1);
+    assert.equal(await bits(2), one);
+  });
+
+  test.run();
+}
