@@ -5,7 +5,7 @@
  */
 import { BACKEND_ORDER, initBackend } from '../lib/backend/select';
 import '../lib/models';
-import { choiceOption, intOption, numberOption, parseCli } from '../lib/cli/cli';
+import { choiceOption, intOption, numberOption, parseCli } from '../lib/util/args';
 import { measureTfjsModel } from './tfjs-workload';
 import type { Outcome } from './types';
 

@@ -17,7 +17,7 @@ export { buildModel, countParams, getModelSpec, loadModel, modelNames, registerM
 export type { ModelOptions, ModelSpec } from './models';
 // The ViT builder and its attention maps (the models' gridSize is left out: the tuner's gridSize has the name).
 export { attentionMaps, attentionMatrices, attentionOverlayMaps, buildVit, vitConfig, VIT_PRESETS } from './models';
-export type { AttentionMaps, AttentionMatrices, VitConfig } from './models';
+export type { AttentionMap, AttentionMaps, AttentionMatrices, VitConfig } from './models';
 
 export { resolveConfig, ConfigError } from './train/config';
 export { BASE_CONFIG, RECIPES } from './train/recipes';
@@ -27,7 +27,7 @@ export type { EpochMetrics, RunSummary, TrainConfig } from './train/types';
 
 export { argmaxRows, evaluateModel, predictProbabilities } from './eval/evaluate';
 export type { Evaluation } from './eval/evaluate';
-export { evaluateRun } from './eval/evaluate-run';
+export { evaluateRun } from './train/evaluate-run';
 export { classificationReport, confusionMatrix, reportFromConfusion, NUM_CLASSES } from './eval/metrics';
 export type { ClassificationReport, ClassMetrics } from './eval/metrics';
 

@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend } from '../lib/backend/select';
 import { evaluateModel } from '../lib/eval/evaluate';
-import { evaluateRun } from '../lib/eval/evaluate-run';
+import { evaluateRun } from '../lib/train/evaluate-run';
 import { firstIndices } from '../lib/data/dataset';
 import '../lib/models';
 import { loadModel } from '../lib/models/io';

@@ -13,7 +13,8 @@ import '../lib/models';
 import type { DigitSet, MnistData } from '../lib/data/mnist';
 import { sweepParallelFigure, sweepProgressFigure } from '../lib/plot/sweep';
 import { trainRun } from '../lib/train/run';
-import { choice, defineSpace, loadSweep, loguniform, resumeSweep, runSweep, sweepPlotTrials, TrialRecord, trialsFrame } from '../lib/tune';
+import { choice, defineSpace, loadSweep, loguniform, resumeSweep, runSweep, TrialRecord, trialsFrame } from '../lib/tune';
+import { sweepPlotTrials } from '../lib/plot/sweep';
 import { acquireLock } from '../lib/tune/store';
 import { mnistSubset, rejects } from './helpers';
 

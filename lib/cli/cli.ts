@@ -1,51 +1,9 @@
-/** Shared command-line plumbing: option parsing with typed values, and one-line errors instead of stack traces. */
-import { parseArgs, ParseArgsConfig } from 'util';
+/** Shared command-line plumbing: one-line errors instead of stack traces, and running a command in process (tests). */
+import { UsageError } from '../util/args';
 import { systemProblem } from '../util/files';
 
-export class UsageError extends Error {}
-
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-
-/** A negative number after a string option is its value ("--epochs -1"), not an unknown short option. */
-function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
-    if (name && options[name]?.type === 'string' && /^-(\d|\.\d)/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
-    else out.push(argv[i]);
-  }
-  return out;
-}
-
-export function parseCli<T extends OptionSpec>(argv: string[], options: T, allowPositionals = false) {
-  try {
-    return parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]);
-  }
-}
-
-export function intOption(name: string, value: string | undefined, { min = 1 } = {}): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${value}"`);
-  return n;
-}
-
-export function numberOption(name: string, value: string | undefined, { positive = false } = {}): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !isFinite(n) || (positive && n <= 0) || n < 0) {
-    throw new UsageError(`--${name} must be a ${positive ? 'positive' : 'non-negative'} number, got "${value}"`);
-  }
-  return n;
-}
-
-export function choiceOption<T extends string>(name: string, value: string | undefined, choices: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!choices.includes(value as T)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${value}"`);
-  return value as T;
-}
+export { choiceOption, intOption, numberOption, parseCli, UsageError } from '../util/args';
+export type { OptionSpec } from '../util/args';
 
 export type CommandMain = (argv: string[]) => Promise<void>;
 

@@ -22,6 +22,14 @@ export function modelImageSize(model: tf.LayersModel): ImageSize {
   return { height: height ?? 0, width: width ?? 0 };
 }
 
+/** A saved model takes images of one size: data of another size is refused naming the data's directory. */
+export function checkImageSize(model: tf.LayersModel, image: ImageSize, dataDir: string): void {
+  const taken = modelImageSize(model);
+  if (taken.height !== image.height || taken.width !== image.width) {
+    throw new Error(`${dataDir}: its images are ${describeSize(image)}, the run's model takes ${describeSize(taken)}`);
+  }
+}
+
 export interface ModelSpec {
   name: string;
   family: 'cnn' | 'vit';

@@ -17,11 +17,11 @@ export type { PerClassOptions } from './per-class';
 export { modelComparisonFigure } from './comparison';
 export type { ComparisonOptions, ModelResult } from './comparison';
 
-export { sweepParallelFigure, sweepProgressFigure, sweepDimensions, bestSoFar } from './sweep';
+export { sweepParallelFigure, sweepProgressFigure, sweepDimensions, sweepPlotTrials, bestSoFar } from './sweep';
 export type { SweepTrial, SweepParallelOptions, SweepProgressOptions, ParcoordsDimension } from './sweep';
 
 export { attentionOverlayFigure, upsampleGrid } from './attention';
-export type { AttentionMap, AttentionOptions } from './attention';
+export type { AttentionOptions } from './attention';
 
 export { overlayGridFigure } from './overlay';
 export type { OverlayGridOptions, OverlayGroup, OverlayPanel } from './overlay';

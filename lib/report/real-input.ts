@@ -7,7 +7,7 @@ import { join } from 'path';
 import { DARK_ON_WHITE, HARD_VARIANTS, mnistDigit, onPaper, randomNumber } from '../data/hard-images';
 import type { DigitSet } from '../data/mnist';
 import { createRng, deriveSeed } from '../data/random';
-import { loadCalibration } from '../eval/evaluate-run';
+import { loadCalibration } from '../train/evaluate-run';
 import { argmaxRows, predictProbabilities } from '../eval/evaluate';
 import { NUM_CLASSES } from '../eval/metrics';
 import { loadModel } from '../models/io';

@@ -14,7 +14,7 @@ import { createRng, deriveSeed, seedMathRandom } from '../data/random';
 import { calibrationSummary } from '../eval/calibration';
 import { calibrateThreshold, writeCalibration } from '../eval/calibrate';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
-import { buildModel, countParams, describeSize, ImageSize, modelImageSize } from '../models/registry';
+import { buildModel, checkImageSize, countParams, ImageSize } from '../models/registry';
 import { saveModel } from '../models/io';
 import { removeTemporaries, writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
 import { FileError, readJsonFile } from '../util/files';
@@ -72,14 +72,6 @@ export function readRunConfig(runDir: string): TrainConfig {
   const config = readJsonFile<{ config?: TrainConfig }>(file).config;
   if (typeof config?.model !== 'string') throw new FileError(file, 'no "config" with a model: not written by npm run train');
   return config;
-}
-
-/** A saved model takes images of one size: data of another size is refused naming the data's directory. */
-export function checkImageSize(model: tf.LayersModel, image: ImageSize, dataDir: string): void {
-  const taken = modelImageSize(model);
-  if (taken.height !== image.height || taken.width !== image.width) {
-    throw new Error(`${dataDir}: its images are ${describeSize(image)}, the run's model takes ${describeSize(taken)}`);
-  }
 }
 
 /** Two processes training into one run directory would overwrite each other's files: the second refuses. */

@@ -3,11 +3,12 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import { firstIndices, trainValSplit } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
+import { Calibration, CALIBRATION_FILE, calibrateThreshold, writeCalibration } from '../eval/calibrate';
+import { evaluateModel, Evaluation } from '../eval/evaluate';
 import { loadModel } from '../models/io';
-import { checkImageSize, readRunConfig } from '../train/run';
+import { checkImageSize } from '../models/registry';
 import { readJsonFile } from '../util/files';
-import { Calibration, CALIBRATION_FILE, calibrateThreshold, writeCalibration } from './calibrate';
-import { evaluateModel, Evaluation } from './evaluate';
+import { readRunConfig } from './run';
 
 export interface RunEvaluation {
   runDir: string;
