@@ -35,8 +35,11 @@ export type { EmbeddingFigureOptions } from './embedding';
 export { confusionTrendFigure } from './confusion-trend';
 export type { ConfusionTrendOptions } from './confusion-trend';
 
-export { figureToHtml, FigureExporter, createExporter, saveFigure, findChromium } from './export';
-export type { ExportFormat, ExporterOptions, HtmlOptions, ImageOptions } from './export';
+export { figureToHtml } from './html';
+export type { HtmlOptions } from './html';
+export { FigureExporter, createExporter } from './export';
+export type { ExportFormat, ExporterOptions, ImageOptions } from './export';
+export { findChromium } from './chromium';
 
 export { show, displayHtml, figureToNotebookHtml, resetNotebookPlotly } from './display';
 export type { ShowOptions, HtmlDisplay } from './display';
