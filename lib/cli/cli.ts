@@ -1,27 +1,31 @@
 /** Shared command-line plumbing: one-line errors instead of stack traces, and running a command in process (tests). */
-import { UsageError } from '../util/args';
+import { PixelwiseError } from '../util/errors';
 import { systemProblem } from '../util/files';
 
-export { choiceOption, intOption, numberOption, parseCli, UsageError } from '../util/args';
+export { choiceOption, intOption, numberOption, parseCli } from '../util/args';
+export { PixelwiseError, UsageError } from '../util/errors';
 export type { OptionSpec } from '../util/args';
 
 export type CommandMain = (argv: string[]) => Promise<void>;
 
-/** The one line a failed command prints: system errors name their path, usage errors point to --help. */
-export function errorLine(name: string, err: Error): string {
-  const { path } = err as NodeJS.ErrnoException;
-  const message = path && (err as NodeJS.ErrnoException).code ? `${path}: ${systemProblem(err)}` : err.message.split('\n')[0];
-  return `${name}: ${message}${err instanceof UsageError ? ` (run "npm run ${name} -- --help" for usage)` : ''}`;
-}
+export const exitCodeOf = (err: Error) => (err instanceof PixelwiseError ? err.exitCode : 1);
 
-export const exitCodeOf = (err: Error) => (err instanceof UsageError ? 2 : 1);
+/**
+ * What a failed command prints: the library's own errors whole, system errors as one line naming their path,
+ * anything else its first line; bad arguments (exit 2) point to --help.
+ */
+export function errorLine(name: string, err: Error): string {
+  const { path, code } = err as NodeJS.ErrnoException;
+  const message = err instanceof PixelwiseError ? err.message : path && code ? `${path}: ${systemProblem(err)}` : err.message.split('\n')[0];
+  return `${name}: ${message}${exitCodeOf(err) === 2 ? ` (run "npm run ${name} -- --help" for usage)` : ''}`;
+}
 
 /** Set by runInProcess: commands register their main function instead of running it. */
 let registering: ((name: string, main: CommandMain) => void) | undefined;
 
 /**
- * Runs a command's main function: usage errors exit 2 with a hint, any other error exits 1 with its
- * one-line message (PIXELWISE_DEBUG=1 shows the stack).
+ * Runs a command's main function: an error ends it with errorLine on stderr and exitCodeOf's status
+ * (PIXELWISE_DEBUG=1 shows the stack).
  */
 export function runCli(name: string, usage: string, main: CommandMain): void {
   if (registering) return registering(name, main);

@@ -5,7 +5,7 @@ import { planSeries, runSeries } from '../notebook/series';
 import { buildReport } from '../report/html';
 import { partsDir, REPORT_DIR } from '../report/record';
 import { formatSeconds } from '../util/progress';
-import { parseCli, runCli, UsageError } from './cli';
+import { parseCli, runCli } from './cli';
 
 const USAGE = `
 Usage: npm start -- [--quick] [--param key=value ...] [--quiet]
@@ -25,12 +25,7 @@ runCli('start', USAGE, async () => {
     param: { type: 'string', multiple: true },
     quiet: { type: 'boolean' },
   });
-  let plan;
-  try {
-    plan = planSeries([], values.quick, values.param);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const plan = planSeries([], values.quick, values.param);
   const started = Date.now();
   // The report describes this reproduction only: nothing left over from notebooks run earlier.
   rmSync(partsDir(REPORT_DIR), { recursive: true, force: true });

@@ -40,12 +40,7 @@ function modelOptions(args: string[] | undefined): ModelOptions | undefined {
   if (!args?.length) return undefined;
   const options: ModelOptions = {};
   for (const arg of args) {
-    let key: string, value: unknown;
-    try {
-      [key, value] = parseKeyValue(arg, '--model-option');
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const [key, value] = parseKeyValue(arg, '--model-option');
     if (!['number', 'string', 'boolean'].includes(typeof value)) throw new UsageError(`--model-option ${key} takes a number, string or boolean, got ${JSON.stringify(value)}`);
     options[key] = value as ModelOptions[string];
   }
@@ -119,18 +114,9 @@ runCli('train', USAGE, async (argv) => {
     return;
   }
   if (!overrides.model) throw new UsageError('--model is required');
-  let config: TrainConfig;
-  try {
-    config = resolveConfig({ ...overrides, model: overrides.model });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const config = resolveConfig({ ...overrides, model: overrides.model });
   // The model is built for the data's image size: options that cannot fit it (a ViT patch size) are bad arguments.
   const data = await loadMnist(config.dataDir);
-  try {
-    getModelSpec(config.model).validate?.(config.modelOptions, { height: data.train.height, width: data.train.width });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  getModelSpec(config.model).validate?.(config.modelOptions, { height: data.train.height, width: data.train.width });
   await trainRun(config, { runDir, data, verbose: true });
 });

@@ -1,13 +1,13 @@
 /** The convolutional family: LeNet-5, a fast small CNN, the PyTorch-example CNN and a deeper batch-normalised CNN. */
 import * as tf from '@tensorflow/tfjs';
 import { dropoutLayer } from './dropout';
-import { describeSize, ImageSize, MNIST_IMAGE, ModelOptions, numberOption, registerModel } from './registry';
+import { describeSize, ImageSize, MNIST_IMAGE, ModelError, ModelOptions, numberOption, registerModel } from './registry';
 
 /** LeNet-5's two 2×2 poolings around a valid 5×5 convolution need 12 pixels a side; the others need less. */
 const MIN_SIDE = 12;
 
 function inputShape(image: ImageSize): number[] {
-  if (image.height < MIN_SIDE || image.width < MIN_SIDE) throw new Error(`the CNNs need images of at least ${MIN_SIDE}×${MIN_SIDE} pixels, got ${describeSize(image)}`);
+  if (image.height < MIN_SIDE || image.width < MIN_SIDE) throw new ModelError(`the CNNs need images of at least ${MIN_SIDE}×${MIN_SIDE} pixels, got ${describeSize(image)}`);
   return [image.height, image.width, 1];
 }
 
@@ -44,8 +44,8 @@ export function lenet5(image: ImageSize = MNIST_IMAGE): tf.LayersModel {
 function widthAndDropout(options: ModelOptions | undefined, defaultWidth: number, maxDropout: number) {
   const width = numberOption(options, 'width', defaultWidth);
   const dropout = numberOption(options, 'dropout', 0.25);
-  if (!Number.isInteger(width) || width <= 0) throw new Error(`model option width must be a positive integer, got ${width}`);
-  if (!(dropout >= 0 && dropout < maxDropout)) throw new Error(`model option dropout must be in [0, ${maxDropout}), got ${dropout}`);
+  if (!Number.isInteger(width) || width <= 0) throw new ModelError(`model option width must be a positive integer, got ${width}`);
+  if (!(dropout >= 0 && dropout < maxDropout)) throw new ModelError(`model option dropout must be in [0, ${maxDropout}), got ${dropout}`);
   return { width, dropout };
 }
 

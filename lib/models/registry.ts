@@ -4,6 +4,10 @@
  * the image size of its data, MNIST's 28×28 unless told otherwise.
  */
 import * as tf from '@tensorflow/tfjs';
+import { PixelwiseError, UsageError } from '../util/errors';
+
+/** A model name or model options that cannot build: bad arguments wherever they came from. */
+export class ModelError extends UsageError {}
 
 export type ModelOptions = Record<string, number | string | boolean>;
 
@@ -26,7 +30,7 @@ export function modelImageSize(model: tf.LayersModel): ImageSize {
 export function checkImageSize(model: tf.LayersModel, image: ImageSize, dataDir: string): void {
   const taken = modelImageSize(model);
   if (taken.height !== image.height || taken.width !== image.width) {
-    throw new Error(`${dataDir}: its images are ${describeSize(image)}, the run's model takes ${describeSize(taken)}`);
+    throw new PixelwiseError(`${dataDir}: its images are ${describeSize(image)}, the run's model takes ${describeSize(taken)}`);
   }
 }
 
@@ -56,7 +60,7 @@ export function modelNames(): string[] {
 
 export function getModelSpec(name: string): ModelSpec {
   const spec = registry.get(name);
-  if (!spec) throw new Error(`unknown model "${name}" (available: ${modelNames().join(', ')})`);
+  if (!spec) throw new ModelError(`unknown model "${name}" (available: ${modelNames().join(', ')})`);
   return spec;
 }
 
@@ -66,7 +70,7 @@ export function checkModelOptions(name: string, options: ModelOptions | undefine
   const unknown = Object.keys(options ?? {}).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
     const have = known.length > 0 ? `its options: ${known.join(', ')}` : 'it has no options';
-    throw new Error(`model ${name} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')} (${have})`);
+    throw new ModelError(`model ${name} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')} (${have})`);
   }
 }
 
@@ -83,6 +87,6 @@ export function countParams(model: tf.LayersModel): number {
 export function numberOption(options: ModelOptions | undefined, key: string, fallback: number): number {
   const value = options?.[key];
   if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !isFinite(value)) throw new Error(`model option ${key} must be a number, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !isFinite(value)) throw new ModelError(`model option ${key} must be a number, got ${JSON.stringify(value)}`);
   return value;
 }

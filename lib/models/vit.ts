@@ -3,7 +3,7 @@
  * small convolutional stem), class token or mean pooling, learned positions, pre-norm encoder blocks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describeSize, ImageSize, MNIST_IMAGE, ModelOptions, numberOption, registerModel } from './registry';
+import { describeSize, ImageSize, MNIST_IMAGE, ModelError, ModelOptions, numberOption, registerModel } from './registry';
 import { dropoutLayer } from './dropout';
 import { ClassToken, LayerNorm, MultiHeadSelfAttention, PatchEmbedding, PositionEmbedding, TokenPool, TokenPooling } from './vit-layers';
 
@@ -30,7 +30,7 @@ export interface VitConfig {
 
 function choiceOption<T extends string>(options: ModelOptions | undefined, key: string, choices: readonly T[], fallback: T): T {
   const value = options?.[key] ?? fallback;
-  if (!choices.includes(value as T)) throw new Error(`model option ${key} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+  if (!choices.includes(value as T)) throw new ModelError(`model option ${key} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
   return value as T;
 }
 
@@ -57,20 +57,20 @@ export function vitConfig(defaults: VitConfig, options?: ModelOptions, image?: I
     stem: choiceOption(options, 'stem', ['patch', 'conv'], defaults.stem),
   };
   for (const key of ['patchSize', 'dim', 'depth', 'heads'] as const) {
-    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`ViT: ${key} must be a positive integer, got ${config[key]}`);
+    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new ModelError(`ViT: ${key} must be a positive integer, got ${config[key]}`);
   }
   const { patchSize, dim, heads } = config;
   if (config.stem === 'conv' && patchSize % STEM_STRIDE !== 0) {
-    throw new Error(`ViT: the conv stem downsamples by ${STEM_STRIDE}, so patchSize must be a multiple of ${STEM_STRIDE}, got ${patchSize}`);
+    throw new ModelError(`ViT: the conv stem downsamples by ${STEM_STRIDE}, so patchSize must be a multiple of ${STEM_STRIDE}, got ${patchSize}`);
   }
   if (image && (image.height % patchSize !== 0 || image.width % patchSize !== 0)) {
     const side = image.height === image.width ? `${image.height}-pixel image side` : `${describeSize(image)} image`;
     const fitting = fittingPatchSizes(image, config.stem);
-    throw new Error(`ViT: patchSize ${patchSize} does not divide the ${side} (${fitting.length ? `use one of ${fitting.join(', ')}` : 'no patch size does'})`);
+    throw new ModelError(`ViT: patchSize ${patchSize} does not divide the ${side} (${fitting.length ? `use one of ${fitting.join(', ')}` : 'no patch size does'})`);
   }
-  if (dim % heads !== 0) throw new Error(`ViT: dim ${dim} is not divisible by heads ${heads} (each head takes dim/heads channels)`);
-  if (!(Math.round(config.mlpRatio * dim) >= 1)) throw new Error(`ViT: mlpRatio must be positive, got ${config.mlpRatio}`);
-  if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error(`ViT: dropout must be in [0, 1), got ${config.dropout}`);
+  if (dim % heads !== 0) throw new ModelError(`ViT: dim ${dim} is not divisible by heads ${heads} (each head takes dim/heads channels)`);
+  if (!(Math.round(config.mlpRatio * dim) >= 1)) throw new ModelError(`ViT: mlpRatio must be positive, got ${config.mlpRatio}`);
+  if (!(config.dropout >= 0 && config.dropout < 1)) throw new ModelError(`ViT: dropout must be in [0, 1), got ${config.dropout}`);
   return config;
 }
 

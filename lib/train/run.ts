@@ -17,6 +17,7 @@ import { evaluateModel, Evaluation } from '../eval/evaluate';
 import { buildModel, checkImageSize, countParams, ImageSize } from '../models/registry';
 import { saveModel } from '../models/io';
 import { removeTemporaries, writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
+import { PixelwiseError } from '../util/errors';
 import { FileError, readJsonFile } from '../util/files';
 import { lockDirectory } from '../util/lock';
 import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
@@ -37,8 +38,14 @@ export interface RunOptions {
   data?: MnistData;
   /** Progress bar and log lines on stderr; off for tests and workers. */
   verbose?: boolean;
-  /** Called after each epoch's checkpoint with the live model (not to be disposed); throwing stops the run. */
-  onEpoch?: (metrics: EpochMetrics, model: tf.LayersModel) => void;
+  /**
+   * Called after each epoch's checkpoint with the live model (not to be disposed). Returning 'stop' ends
+   * the training there, as an aborted `signal` does: the run then finishes with the epochs it trained
+   * (tested, saved, summary.json's epochs below the config's). Throwing leaves the run unfinished.
+   */
+  onEpoch?: (metrics: EpochMetrics, model: tf.LayersModel) => void | 'stop';
+  /** Checked after each epoch, like onEpoch's 'stop' (an AbortSignal will do). */
+  signal?: { readonly aborted: boolean };
 }
 
 export interface RunResult {
@@ -78,7 +85,7 @@ export function readRunConfig(runDir: string): TrainConfig {
 export const RUN_LOCK_FILE = 'run.lock';
 
 /** The loss became NaN or infinite: the run stops at that step, unfinished. */
-export class DivergedError extends Error {}
+export class DivergedError extends PixelwiseError {}
 
 export async function trainRun(config: TrainConfig, options: RunOptions = {}): Promise<RunResult> {
   validateConfig(config);
@@ -209,7 +216,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
     };
     await saveCheckpoint(runDir, model, optimizer, state);
     writeJsonLinesAtomic(join(runDir, 'metrics.jsonl'), state.metrics);
-    options.onEpoch?.(metrics, model);
+    if (options.onEpoch?.(metrics, model) === 'stop' || options.signal?.aborted) break;
   }
 
   // The uncertainty threshold of predict and the demo comes from the last epoch's validation predictions.
@@ -223,7 +230,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
     model: config.model,
     params,
     backend: backend.name,
-    epochs: config.epochs,
+    epochs: state.epochsDone,
     testAccuracy: test.accuracy,
     testLoss: test.loss,
     confusionMatrix: test.confusionMatrix,

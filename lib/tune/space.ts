@@ -5,15 +5,12 @@
 import '../models';
 import { resolveConfig } from '../train/config';
 import type { TrainConfig } from '../train/types';
+import { UsageError } from '../util/errors';
 import { readJsonFile } from '../util/files';
 import type { ParamSpec, ParamValue, ParamValues, SearchSpace } from './types';
 
-export class SpaceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SpaceError';
-  }
-}
+/** A search space that cannot be searched as written. */
+export class SpaceError extends UsageError {}
 
 type Kind = 'int' | 'number' | 'boolean' | 'string';
 

@@ -3,8 +3,7 @@
  * readers every command (and the benchmark's child process) shares. A bad value is a UsageError.
  */
 import { parseArgs, ParseArgsConfig } from 'util';
-
-export class UsageError extends Error {}
+import { UsageError } from './errors';
 
 export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
 
