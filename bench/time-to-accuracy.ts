@@ -10,7 +10,6 @@ import { describeBackend, type BackendName } from '../lib/backend/select';
 import { firstIndices } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
 import { evaluateModel } from '../lib/eval/evaluate';
-import '../lib/models';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';
 import type { TrainConfig } from '../lib/train/types';

@@ -1,13 +1,11 @@
 /**
  * PixelWise, the library: `import * as pw from 'pixelwise'` in the notebooks (and anywhere else once built
- * with npm run build). Importing it registers every model architecture.
+ * with npm run build).
  */
-import './models';
-
 export { initBackend } from './backend/select';
 export type { BackendInfo, BackendName } from './backend/select';
 
-export { loadMnist, locateDataset, NUM_LABELS } from './data/mnist';
+export { loadMnist, locateDataset, NUM_CLASSES } from './data/mnist';
 export type { DataSource, DigitSet, MnistData } from './data/mnist';
 export { batchesOf, epochOrder, firstIndices, makeBatch, trainValSplit } from './data/dataset';
 export type { Batch } from './data/dataset';
@@ -28,7 +26,7 @@ export type { EpochMetrics, RunSummary, TrainConfig } from './train/types';
 export { argmaxRows, evaluateModel, predictProbabilities } from './eval/evaluate';
 export type { Evaluation } from './eval/evaluate';
 export { evaluateRun } from './train/evaluate-run';
-export { classificationReport, confusionMatrix, reportFromConfusion, NUM_CLASSES } from './eval/metrics';
+export { classificationReport, confusionMatrix, reportFromConfusion } from './eval/metrics';
 export type { ClassificationReport, ClassMetrics } from './eval/metrics';
 
 export { calibrationSummary, ECE_BINS, fitTemperature, reliability, scaleTemperature } from './eval/calibration';

@@ -5,7 +5,7 @@ import { join } from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { errorLine, exitCodeOf, PixelwiseError } from '../lib/cli/cli';
-import { ModelError } from '../lib/models/registry';
+import { ModelError } from '../lib/models/spec';
 import { ConfigError } from '../lib/train/config';
 import { SpaceError } from '../lib/tune/space';
 

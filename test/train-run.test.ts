@@ -8,7 +8,6 @@ import { initBackend } from '../lib/backend/select';
 import { evaluateModel } from '../lib/eval/evaluate';
 import { evaluateRun } from '../lib/train/evaluate-run';
 import { firstIndices } from '../lib/data/dataset';
-import '../lib/models';
 import { loadModel } from '../lib/models/io';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';

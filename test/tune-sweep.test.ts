@@ -9,7 +9,6 @@ import { spawn } from 'child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'fs';
 import { tmpdir } from 'os';
 import { join } from 'path';
-import '../lib/models';
 import type { DigitSet, MnistData } from '../lib/data/mnist';
 import { sweepParallelFigure, sweepProgressFigure } from '../lib/plot/sweep';
 import { trainRun } from '../lib/train/run';

@@ -2,7 +2,6 @@
 import { existsSync } from 'fs';
 import { join, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
-import '../models';
 import { evaluateRun } from '../train/evaluate-run';
 import { writeJsonAtomic } from '../util/atomic';
 import { readJsonFile } from '../util/files';

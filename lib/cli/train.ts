@@ -1,9 +1,9 @@
 /** npm run train — trains one model and leaves a complete run directory. */
 import { resolve } from 'path';
 import { BACKEND_ORDER } from '../backend/select';
-import '../models';
 import { loadMnist } from '../data/mnist';
-import { getModelSpec, ModelOptions, modelNames } from '../models/registry';
+import { getModelSpec, modelNames } from '../models/registry';
+import type { ModelOptions } from '../models/spec';
 import { resolveConfig } from '../train/config';
 import { readRunConfig, trainRun } from '../train/run';
 import type { TrainConfig } from '../train/types';

@@ -1,5 +1,6 @@
 /** A figure as HTML: the plotly bundle made safe inside <script>, the drawing script, and a standalone offline page. */
 import * as fs from 'fs';
+import { escapeHtml } from '../util/html';
 import { Figure } from './figure';
 
 let bundleCache: string | undefined;
@@ -24,10 +25,6 @@ export function escapeScript(js: string): string {
 export function scriptJson(value: unknown): string {
   const json = JSON.stringify(value, (_key, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v));
   return (json ?? 'null').replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 
 /** Plain text of the figure's title (tags stripped), or undefined. */

@@ -9,7 +9,8 @@ import { plotScript, plotlyBundle } from '../plot/html';
 import type { Figure } from '../plot/figure';
 import { writeFileAtomic } from '../util/atomic';
 import { partsDir, ReportPart, REPORT_DIR } from './record';
-import { escapeHtml, tableHtml } from './tables';
+import { escapeHtml } from '../util/html';
+import { tableHtml } from './tables';
 
 export function readParts(reportDir = REPORT_DIR): ReportPart[] {
   const dir = partsDir(reportDir);

@@ -6,7 +6,7 @@ import { loadMnist, MnistData } from '../data/mnist';
 import { Calibration, CALIBRATION_FILE, calibrateThreshold, writeCalibration } from '../eval/calibrate';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
 import { loadModel } from '../models/io';
-import { checkImageSize } from '../models/registry';
+import { checkImageSize } from '../models/spec';
 import { readJsonFile } from '../util/files';
 import { readRunConfig } from './run';
 

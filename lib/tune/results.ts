@@ -1,6 +1,7 @@
 /** Reading a sweep back for analysis (notebook 04-tuning): its trials and a DataFrame of them. */
 import type { DataFrame } from 'danfojs-node';
 import { resolve } from 'path';
+import { frame } from '../util/frame';
 import { bestRecord, flatRow, readDefinition, readRecords } from './store';
 import type { SweepResult } from './sweep';
 import type { TrialRecord } from './types';
@@ -24,7 +25,5 @@ export function finalRecords(records: TrialRecord[]): TrialRecord[] {
  * sort with frame.sortValues('valAcc', { ascending: false }), export with danfo's toCSV(frame).
  */
 export function trialsFrame(records: TrialRecord[]): DataFrame {
-  // Loaded on first use: danfo takes a while to import and the tuner itself never needs it.
-  const danfo = require('danfojs-node') as typeof import('danfojs-node');
-  return new danfo.DataFrame(records.map(flatRow));
+  return frame(records.map(flatRow));
 }

@@ -2,7 +2,6 @@
  * Search spaces: parsing and validating the JSON form (spaces/*.json) or the TypeScript form (defineSpace with
  * choice/int/uniform/loguniform), and turning a trial's values into a TrainConfig.
  */
-import '../models';
 import { resolveConfig } from '../train/config';
 import type { TrainConfig } from '../train/types';
 import { UsageError } from '../util/errors';
