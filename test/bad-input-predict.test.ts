@@ -95,7 +95,6 @@ const damagedModel = (name: string, damage: (modelDir: string) => void, says: Re
   damagedRun(name, (run) => damage(join(run, 'model')), says, (run) => [...runArgs(run), file('seven.png')]);
 
 const cases: BadCase[] = [
-  { name: 'no --run is refused', args: () => [file('seven.png')], code: 2, says: /--run DIR is required/ },
   { name: 'no image is refused', args: () => ['--run', run], code: 2, says: /give at least one IMAGE file/ },
   { name: '--top 11 is refused', args: () => ['--run', run, '--top', '11', file('seven.png')], code: 2, says: /--top must be at most 10, got 11/ },
   { name: '--top 0 is refused', args: () => ['--run', run, '--top', '0', file('seven.png')], code: 2, says: /--top must be an integer ≥ 1, got "0"/ },

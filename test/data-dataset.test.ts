@@ -64,4 +64,21 @@ test('augmentation with zero strength is the identity; otherwise seeded and mass
   assert.ok(Math.abs(mass(a) - mass(src)) / mass(src) < 0.05);
 });
 
+test('scale augmentation grows or shrinks a digit by the drawn factor, and without it the random stream is unchanged', () => {
+  const src = new Float32Array(784);
+  for (let y = 10; y < 18; y++) for (let x = 10; x < 18; x++) src[y * 28 + x] = 1;
+  const mass = (x: Float32Array) => x.reduce((s, v) => s + v, 0);
+  // An rng that always returns 1 draws the largest factor: 1 + scale.
+  const out = new Float32Array(784);
+  augmentImage(src, out, 28, 28, () => 1, { shift: 0, rotate: 0, scale: 0.5 });
+  assert.ok(Math.abs(mass(out) / mass(src) - 1.5 ** 2) < 0.15, `mass ratio ${mass(out) / mass(src)}`);
+  augmentImage(src, out, 28, 28, () => 0, { shift: 0, rotate: 0, scale: 0.5 });
+  assert.ok(Math.abs(mass(out) / mass(src) - 0.5 ** 2) < 0.1, `mass ratio ${mass(out) / mass(src)}`);
+  const without = new Float32Array(784);
+  const zero = new Float32Array(784);
+  augmentImage(src, without, 28, 28, createRng(9), { shift: 2, rotate: 10 });
+  augmentImage(src, zero, 28, 28, createRng(9), { shift: 2, rotate: 10, scale: 0 });
+  assert.equal(Array.from(zero), Array.from(without));
+});
+
 test.run();

@@ -15,6 +15,7 @@ import { trainRun } from '../lib/train/run';
 import { choice, defineSpace, loadSweep, loguniform, resumeSweep, runSweep, TrialRecord, trialsFrame } from '../lib/tune';
 import { sweepPlotTrials } from '../lib/plot/sweep';
 import { acquireLock } from '../lib/tune/store';
+import { sameSweep } from '../lib/tune/sweep';
 import { mnistSubset, rejects } from './helpers';
 
 const TRAIN = 300;
@@ -111,6 +112,19 @@ test('halving sweep: files, promotions, continued and restarted trials', async (
   assert.is(fresh.metrics[1].valAcc, continued.valAcc);
   assert.is(fresh.metrics[1].loss, continued.trainLoss);
   assert.is(fresh.summary.testAccuracy, continued.testAccuracy);
+});
+
+test('a sweep directory counts as the same sweep only for the same options and training code', () => {
+  const dir = join(root, 'sequential');
+  assert.ok(sameSweep(dir, sweep));
+  assert.not.ok(sameSweep(dir, { ...sweep, seed: 4 }));
+  assert.not.ok(sameSweep(dir, { ...sweep, maxEpochs: 3 }));
+  assert.not.ok(sameSweep(join(root, 'nowhere'), sweep));
+  const file = join(dir, 'sweep.json');
+  const original = readFileSync(file, 'utf8');
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(original), code: 'another' }));
+  assert.not.ok(sameSweep(dir, sweep), 'other training code');
+  writeFileSync(file, original);
 });
 
 test('two workers give the same trials as one', async () => {

@@ -4,20 +4,21 @@
  * preprocessing and number segmentation as npm run predict [--number].
  */
 import { build, Plugin } from 'esbuild';
-import { existsSync, readdirSync, readFileSync, statSync } from 'fs';
+import { existsSync, readFileSync } from 'fs';
 import { createServer, IncomingMessage, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
 import { basename, isAbsolute, join, relative, resolve } from 'path';
 import { loadCalibration } from '../train/evaluate-run';
 import { loadModel } from '../models';
 import { MODEL_FILE, readSavedModel } from '../models/manifest';
+import { defaultModelRun } from '../report/reference';
 import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
 import { intOption, parseCli, runCli, UsageError } from './cli';
 
 const USAGE = `
 Usage: npm run demo [-- --run DIR --port N]
 
-  --run DIR    the run whose model to serve (default: the newest finished run under results/runs)
+  --run DIR    the run whose model to serve (default: the reference run of best validation accuracy, see npm run models)
   --port N     port on 127.0.0.1 (default 8080; 0 picks a free one)
 
 Open the printed URL, draw a digit with the mouse or a finger and watch the prediction; "Write a number"
@@ -28,29 +29,6 @@ Add ?backend=cpu to the URL to predict without WebGL. Ctrl-C stops the server.
 
 const DEMO_DIR = join(PROJECT_ROOT, 'demo');
 const DEFAULT_PORT = 8080;
-
-/** A run is finished once summary.json exists: it is written after the final model. */
-function isFinishedRun(dir: string): boolean {
-  return existsSync(join(dir, 'summary.json')) && existsSync(join(dir, 'model', 'model.json'));
-}
-
-/** Finished runs at or below dir; runs may be grouped in folders (results/runs/notebooks-quick/cnn-small). */
-function findFinishedRuns(dir: string, depth = 3): string[] {
-  if (isFinishedRun(dir)) return [dir];
-  if (depth === 0 || !existsSync(dir)) return [];
-  return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory())
-    .flatMap((entry) => findFinishedRuns(join(dir, entry.name), depth - 1));
-}
-
-function newestFinishedRun(): string {
-  const runs = findFinishedRuns(RUNS_DIR);
-  if (!runs.length) {
-    throw new Error(`no finished run under ${RUNS_DIR}; train one (npm run train -- --model cnn-small) or pass --run DIR`);
-  }
-  const finishedAt = (dir: string) => statSync(join(dir, 'summary.json')).mtimeMs;
-  return runs.reduce((newest, dir) => (finishedAt(dir) > finishedAt(newest) ? dir : newest));
-}
 
 interface ServedRun {
   modelDir: string;
@@ -159,7 +137,7 @@ runCli('demo', USAGE, async (argv) => {
   const { values } = parseCli(argv, { run: { type: 'string' }, port: { type: 'string' } });
   const port = intOption('port', values.port, { min: 0 }) ?? DEFAULT_PORT;
   if (port > 65535) throw new UsageError(`--port must be at most 65535, got ${port}`);
-  const run = await readRun(values.run ? resolve(values.run) : newestFinishedRun());
+  const run = await readRun(values.run ? resolve(values.run) : defaultModelRun());
   const server = createServer(handler(routes(run, await bundlePageScript())));
   await new Promise<void>((ready, fail) => {
     server.once('error', (err: NodeJS.ErrnoException) =>

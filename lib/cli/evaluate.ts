@@ -1,6 +1,6 @@
-/** npm run evaluate — reloads a run's saved model and recomputes its test metrics into evaluation.json. */
+/** npm run evaluate — reloads a run's saved model and recomputes its test (or validation) metrics into evaluation*.json. */
 import { existsSync } from 'fs';
-import { join, resolve } from 'path';
+import { basename, join, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
 import { evaluateRun } from '../train/evaluate-run';
 import { writeJsonAtomic } from '../util/atomic';
@@ -8,14 +8,18 @@ import { readJsonFile } from '../util/files';
 import { choiceOption, intOption, parseCli, runCli, UsageError } from './cli';
 
 const USAGE = `
-Usage: npm run evaluate -- --run DIR [--data DIR] [--test-limit N] [--backend B]
+Usage: npm run evaluate -- --run DIR [--split test|validation] [--tta] [--data DIR] [--test-limit N] [--backend B]
 
   --run DIR         a run directory written by npm run train
+  --split S         test (default) or validation: the run's own held-out split, recomputed from its config
+                    (where to compare options such as --tta without looking at the test set)
+  --tta             test-time augmentation: average the predictions of each image and its four one-pixel shifts
   --data DIR        evaluate on another MNIST-format dataset directory
   --test-limit N    first N test images (default: as in the run's config)
   --backend B       ${BACKEND_ORDER.join(' | ')}
 
-Prints the test accuracy and loss next to those in summary.json and writes DIR/evaluation.json.
+Prints the accuracy and loss (on the test set next to those in summary.json) and writes DIR/evaluation.json
+(evaluation-validation.json for --split validation, with -tta before .json for --tta).
 `;
 
 runCli('evaluate', USAGE, async (argv) => {
@@ -23,16 +27,29 @@ runCli('evaluate', USAGE, async (argv) => {
     run: { type: 'string' },
     data: { type: 'string' },
     'test-limit': { type: 'string' },
+    split: { type: 'string' },
+    tta: { type: 'boolean' },
     backend: { type: 'string' },
   });
+  const split = choiceOption('split', values.split, ['test', 'validation'] as const) ?? 'test';
   if (!values.run) throw new UsageError('--run DIR is required');
   const runDir = resolve(values.run);
   if (!existsSync(join(runDir, 'model', 'model.json'))) throw new Error(`${runDir}: no finished run here (model/model.json missing)`);
   const backend = await initBackend(choiceOption('backend', values.backend, BACKEND_ORDER));
-  const { evaluation, testSamples } = await evaluateRun(runDir, {
+  const { evaluation, samples } = await evaluateRun(runDir, {
     dataDir: values.data ? resolve(values.data) : undefined,
     testLimit: intOption('test-limit', values['test-limit']),
+    split,
+    tta: values.tta,
   });
+  const output = join(runDir, `evaluation${split === 'validation' ? '-validation' : ''}${values.tta ? '-tta' : ''}.json`);
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  const line = `${split} accuracy ${pct(evaluation.accuracy)} (loss ${evaluation.loss.toFixed(4)}) on ${samples} images${values.tta ? ', test-time augmentation' : ''}`;
+  if (split === 'validation') {
+    writeJsonAtomic(output, { backend: backend.name, split, tta: !!values.tta, samples, accuracy: evaluation.accuracy, loss: evaluation.loss, confusionMatrix: evaluation.confusionMatrix, perClass: evaluation.perClass, macro: evaluation.macro });
+    process.stdout.write(line + '\n');
+    return;
+  }
   const summaryFile = join(runDir, 'summary.json');
   // The evaluation just computed is kept whatever state summary.json is in; a damaged one is reported after.
   let recorded: { testAccuracy: number } | undefined;
@@ -44,7 +61,8 @@ runCli('evaluate', USAGE, async (argv) => {
   }
   const result = {
     backend: backend.name,
-    testSamples,
+    tta: !!values.tta,
+    testSamples: samples,
     testAccuracy: evaluation.accuracy,
     testLoss: evaluation.loss,
     summaryTestAccuracy: recorded?.testAccuracy ?? null,
@@ -52,11 +70,7 @@ runCli('evaluate', USAGE, async (argv) => {
     perClass: evaluation.perClass,
     macro: evaluation.macro,
   };
-  writeJsonAtomic(join(runDir, 'evaluation.json'), result);
-  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-  process.stdout.write(
-    `test accuracy ${pct(evaluation.accuracy)} (loss ${evaluation.loss.toFixed(4)}) on ${testSamples} images` +
-      (recorded ? `; summary.json says ${pct(recorded.testAccuracy)}` : '') + '\n',
-  );
-  if (summaryError) throw new Error(`${summaryError.message} — evaluation.json was written without the comparison`);
+  writeJsonAtomic(output, result);
+  process.stdout.write(line + (recorded ? `; summary.json says ${pct(recorded.testAccuracy)}` : '') + '\n');
+  if (summaryError) throw new Error(`${summaryError.message} — ${basename(output)} was written without the comparison`);
 });

@@ -4,6 +4,7 @@ import { existsSync } from 'fs';
 import { join, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
 import { loadCalibration } from '../train/evaluate-run';
+import { defaultModelRun } from '../report/reference';
 import { argmaxRows, predictProbabilities } from '../eval/evaluate';
 import { NUM_CLASSES } from '../data/mnist';
 // The models index also registers the ViT's custom layers, which loading a saved ViT needs.
@@ -13,9 +14,10 @@ import { readImageFile } from '../preprocess/decode';
 import { choiceOption, intOption, parseCli, runCli, UsageError } from './cli';
 
 const USAGE = `
-Usage: npm run predict -- --run DIR [options] IMAGE...
+Usage: npm run predict -- [--run DIR] [options] IMAGE...
 
-  --run DIR      a run directory written by npm run train (or any directory holding a saved model.json)
+  --run DIR      a run directory written by npm run train (or any directory holding a saved model.json);
+                 default: the reference run of best validation accuracy (npm run models)
   --top K        also list the K most probable digits
   --pretty       one human-readable line per image instead of JSON
   --raw          the images are already MNIST-style (the model's size, 28×28 for MNIST; white digit on black): no preprocessing
@@ -148,18 +150,18 @@ runCli('predict', USAGE, async (argv) => {
     },
     true,
   );
-  if (!values.run) throw new UsageError('--run DIR is required');
   if (!files.length) throw new UsageError('give at least one IMAGE file');
   const top = intOption('top', values.top);
   if (top !== undefined && top > NUM_CLASSES) throw new UsageError(`--top must be at most ${NUM_CLASSES}, got ${top}`);
   const backend = choiceOption('backend', values.backend, BACKEND_ORDER);
-  const modelDir = modelDirOf(resolve(values.run));
+  const runDir = values.run ? resolve(values.run) : defaultModelRun();
+  const modelDir = modelDirOf(runDir);
   await initBackend(backend);
   const model = await loadDigitModel(modelDir);
   const side = modelImageSize(model).height;
   const pixels = side * side;
   // calibration.json beside model/; computed once here for runs trained before it existed.
-  const { threshold } = await loadCalibration(resolve(values.run));
+  const { threshold } = await loadCalibration(runDir);
   if (values.number && values.raw) throw new UsageError('--number and --raw cannot be combined');
   if (values.number) return predictNumbers(model, files, side, threshold, !!values.pretty);
 

@@ -2,15 +2,18 @@
 import { rmSync } from 'fs';
 import { basename, relative } from 'path';
 import { planSeries, runSeries } from '../notebook/series';
+import { FRESH_ENV } from '../report/experiments';
 import { buildReport } from '../report/html';
 import { partsDir, REPORT_DIR } from '../report/record';
 import { formatSeconds } from '../util/progress';
 import { parseCli, runCli } from './cli';
 
 const USAGE = `
-Usage: npm start -- [--quick] [--param key=value ...] [--quiet]
+Usage: npm start -- [--quick] [--fresh] [--param key=value ...] [--quiet]
 
   --quick          the quick profile: small subsets and one epoch (minutes instead of hours)
+  --fresh          retrain every run and rerun every sweep (default: a finished one of the same configuration,
+                   data and training code is reused, and the log says so)
   --param k=v      override a parameter in the notebooks that declare it (see npm run notebooks -- --help)
   --quiet          do not echo the notebooks' output
 
@@ -22,10 +25,13 @@ self-contained page — and a PNG and an SVG of every figure under results/repor
 runCli('start', USAGE, async () => {
   const { values } = parseCli(process.argv.slice(2), {
     quick: { type: 'boolean' },
+    fresh: { type: 'boolean' },
     param: { type: 'string', multiple: true },
     quiet: { type: 'boolean' },
   });
   const plan = planSeries([], values.quick, values.param);
+  // Read by trainSeriesModel and runSeriesSweep inside the notebooks, which inherit this environment.
+  if (values.fresh) process.env[FRESH_ENV] = '1';
   const started = Date.now();
   // The report describes this reproduction only: nothing left over from notebooks run earlier.
   rmSync(partsDir(REPORT_DIR), { recursive: true, force: true });

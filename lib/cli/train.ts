@@ -23,10 +23,16 @@ Usage: npm run train -- --model NAME [options]
   --weight-decay X      decoupled weight decay (adamw, sgd)
   --label-smoothing X   0 to disable
   --clip-norm X         clip the global gradient norm (0 = off)
-  --augment / --no-augment   random shifts and rotations of training images
+  --augment / --no-augment   random shifts, rotations and size changes of training images
+  --augment-shift X     max shift in pixels when augmenting
+  --augment-rotate X    max rotation in degrees when augmenting
+  --augment-scale X     max relative size change when augmenting (0.1: 0.9–1.1 times; 0 = off)
+  --ema X               validate, test and save a moving average of the weights with this decay
+                        (e.g. 0.999; 0 = off, the live weights)
   --model-option K=V    architecture option, repeatable (e.g. width=16 for cnn-small, depth=6 for vit-tiny)
   --val-fraction X      share of training images held out for validation (default 0.05)
   --seed N              seed for initialisation, split, shuffling, dropout, augmentation (default 42)
+  --split-seed N        seed of the train/validation split alone (default: --seed), so seeds can share a split
   --train-limit N       use only N training images (quick runs)
   --test-limit N        evaluate on the first N test images
   --data DIR            directory with the four MNIST-format IDX files (raw or .gz)
@@ -73,6 +79,11 @@ runCli('train', USAGE, async (argv) => {
     'clip-norm': { type: 'string' },
     augment: { type: 'boolean' },
     'no-augment': { type: 'boolean' },
+    'augment-shift': { type: 'string' },
+    'augment-rotate': { type: 'string' },
+    'augment-scale': { type: 'string' },
+    ema: { type: 'string' },
+    'split-seed': { type: 'string' },
     'model-option': { type: 'string', multiple: true },
     'val-fraction': { type: 'string' },
     seed: { type: 'string' },
@@ -96,6 +107,11 @@ runCli('train', USAGE, async (argv) => {
     labelSmoothing: numberOption('label-smoothing', values['label-smoothing']),
     clipNorm: numberOption('clip-norm', values['clip-norm']),
     augment: values.augment ? true : values['no-augment'] ? false : undefined,
+    augmentShift: numberOption('augment-shift', values['augment-shift']),
+    augmentRotate: numberOption('augment-rotate', values['augment-rotate']),
+    augmentScale: numberOption('augment-scale', values['augment-scale']),
+    ema: numberOption('ema', values.ema),
+    splitSeed: intOption('split-seed', values['split-seed'], { min: 0 }),
     valFraction: numberOption('val-fraction', values['val-fraction']),
     seed: intOption('seed', values.seed, { min: 0 }),
     trainLimit: intOption('train-limit', values['train-limit']),

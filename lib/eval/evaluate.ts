@@ -1,6 +1,7 @@
 /** Batched evaluation of a model on a digit set: loss, accuracy, confusion matrix, per-class metrics, probabilities. */
 import * as tf from '@tensorflow/tfjs';
 import { modelImageSize } from '../models/spec';
+import { shiftImages } from '../data/augment';
 import { batchesOf, makeBatch } from '../data/dataset';
 import { type DigitSet, NUM_CLASSES } from '../data/mnist';
 import { ClassificationReport, classificationReport } from './metrics';
@@ -43,16 +44,43 @@ export function argmaxRows(probabilities: Float32Array, numClasses = NUM_CLASSES
   return out;
 }
 
-export function evaluateModel(model: tf.LayersModel, set: DigitSet, indices: Int32Array, batchSize = 256): Evaluation {
+export interface EvaluateOptions {
+  batchSize?: number;
+  /** Test-time augmentation: average the probabilities of each image and its one-pixel shifts (TTA_SHIFTS). */
+  tta?: boolean;
+}
+
+/** The views test-time augmentation averages: the image itself and its shifts by one pixel in the four directions. */
+export const TTA_SHIFTS: readonly (readonly [number, number])[] = [[0, 0], [1, 0], [-1, 0], [0, 1], [0, -1]];
+
+/** predictProbabilities, averaged over the test-time views. */
+export function predictWithViews(model: tf.LayersModel, images: Float32Array, count: number, batchSize = 256): Float32Array {
+  const { height, width } = modelImageSize(model);
+  const mean = new Float32Array(count * NUM_CLASSES);
+  for (const [dx, dy] of TTA_SHIFTS) {
+    const probabilities = predictProbabilities(model, shiftImages(images, count, height, width, dx, dy), count, batchSize);
+    for (let i = 0; i < mean.length; i++) mean[i] += probabilities[i] / TTA_SHIFTS.length;
+  }
+  return mean;
+}
+
+export function evaluateModel(model: tf.LayersModel, set: DigitSet, indices: Int32Array, options: EvaluateOptions = {}): Evaluation {
+  const batchSize = options.batchSize ?? 256;
+  const predict = options.tta ? predictWithViews : predictProbabilities;
   const probabilities = new Float32Array(indices.length * NUM_CLASSES);
   const labels = new Int32Array(indices.length);
   let offset = 0;
   for (const batchIndices of batchesOf(indices, batchSize)) {
     const batch = makeBatch(set, batchIndices);
-    probabilities.set(predictProbabilities(model, batch.images, batch.size, batchSize), offset * NUM_CLASSES);
+    probabilities.set(predict(model, batch.images, batch.size, batchSize), offset * NUM_CLASSES);
     labels.set(batch.labels, offset);
     offset += batch.size;
   }
+  return evaluationOf(probabilities, labels);
+}
+
+/** Loss, accuracy, confusion matrix and per-class metrics of count × 10 probabilities against their labels. */
+export function evaluationOf(probabilities: Float32Array, labels: Int32Array): Evaluation {
   const predictions = argmaxRows(probabilities);
   let lossSum = 0;
   for (let i = 0; i < labels.length; i++) lossSum -= Math.log(Math.max(probabilities[i * NUM_CLASSES + labels[i]], 1e-12));

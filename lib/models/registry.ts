@@ -1,7 +1,7 @@
 /** The named architectures: every model of cnn.ts and vit.ts, and any a notebook registers. */
 import * as tf from '@tensorflow/tfjs';
 import { CNN_MODELS } from './cnn';
-import { ImageSize, MNIST_IMAGE, ModelError, ModelOptions, ModelSpec } from './spec';
+import { ImageSize, MNIST_IMAGE, ModelError, ModelFamily, ModelOptions, ModelSpec } from './spec';
 import { VIT_MODELS } from './vit';
 
 const registry = new Map<string, ModelSpec>([...CNN_MODELS, ...VIT_MODELS].map((spec) => [spec.name, spec]));
@@ -28,6 +28,11 @@ export function checkModelOptions(name: string, options: ModelOptions | undefine
     const have = known.length > 0 ? `its options: ${known.join(', ')}` : 'it has no options';
     throw new ModelError(`model ${name} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')} (${have})`);
   }
+}
+
+export function modelFamily(name: string, options?: ModelOptions): ModelFamily {
+  const spec = getModelSpec(name);
+  return spec.familyOf?.(options) ?? spec.family;
 }
 
 export function buildModel(name: string, options?: ModelOptions, image: ImageSize = MNIST_IMAGE): tf.LayersModel {

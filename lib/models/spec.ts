@@ -35,12 +35,17 @@ export function checkImageSize(model: tf.LayersModel, image: ImageSize, dataDir:
   }
 }
 
+/** What kind of network a trained model is: convolutional, pure transformer, or transformer on convolutional features. */
+export type ModelFamily = 'cnn' | 'vit' | 'hybrid';
+
 export interface ModelSpec {
   name: string;
   family: 'cnn' | 'vit';
   description: string;
   /** The option names build() understands: any other name is a typo, refused rather than silently ignored. */
   options: readonly string[];
+  /** What a model built with these options is, where that depends on them (a ViT with a convolutional stem is a hybrid). */
+  familyOf?(options?: ModelOptions): ModelFamily;
   /** Throws the reason when option values cannot build, without building. Without `image` only the rules that
    *  hold for any size are checked (a command refuses them before it loads data); with it, the size too
    *  (a ViT patch size that does not divide the image). */

@@ -125,6 +125,7 @@ function vitModel(name: string, description: string): ModelSpec {
     family: 'vit',
     description,
     options: Object.keys(VIT_PRESETS[name]),
+    familyOf: (options) => (config(options).stem === 'conv' ? 'hybrid' : 'vit'),
     validate: config,
     build: (options, image) => buildVit(config(options, image), name.replace('-', '_'), image),
   };

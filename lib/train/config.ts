@@ -1,5 +1,6 @@
 /** Resolves a training configuration: base defaults ← the model's recipe ← explicit overrides, then validates it. */
 import { BACKEND_ORDER } from '../backend/select';
+import { trainValSplit } from '../data/dataset';
 import { checkModelOptions, getModelSpec } from '../models/registry';
 import { BASE_CONFIG, RECIPES } from './recipes';
 import { UsageError } from '../util/errors';
@@ -40,6 +41,9 @@ export function validateConfig(c: TrainConfig): void {
   inRange('warmupEpochs', c.warmupEpochs, 0, c.epochs + 1);
   if (!(c.clipNorm >= 0)) throw new ConfigError(`clipNorm must be ≥ 0, got ${c.clipNorm}`);
   if (!(c.augmentShift >= 0) || !(c.augmentRotate >= 0)) throw new ConfigError('augmentShift and augmentRotate must be ≥ 0');
+  inRange('augmentScale', c.augmentScale, 0, 1);
+  inRange('ema', c.ema, 0, 1);
+  if (c.splitSeed !== undefined && !Number.isInteger(c.splitSeed)) throw new ConfigError(`splitSeed must be an integer, got ${c.splitSeed}`);
   try {
     checkModelOptions(c.model, c.modelOptions);
     // Ranges too (a negative width, a patch size that cannot tile the image): a sweep refuses its space up front.
@@ -49,4 +53,9 @@ export function validateConfig(c: TrainConfig): void {
   }
   if (c.trainLimit !== undefined) positiveInt('trainLimit', c.trainLimit);
   if (c.testLimit !== undefined) positiveInt('testLimit', c.testLimit);
+}
+
+/** A run's train/validation split of `count` training images: the one training used, and evaluation recomputes. */
+export function runSplit(config: TrainConfig, count: number): { train: Int32Array; val: Int32Array } {
+  return trainValSplit(count, config.valFraction, config.splitSeed ?? config.seed, config.trainLimit);
 }

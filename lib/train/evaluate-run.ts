@@ -1,23 +1,38 @@
 /** Re-evaluates a finished run's saved model on the test set it was trained against (or another dataset). */
 import { existsSync } from 'fs';
 import { join } from 'path';
-import { firstIndices, trainValSplit } from '../data/dataset';
+import { firstIndices } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
 import { Calibration, CALIBRATION_FILE, calibrateThreshold, writeCalibration } from '../eval/calibrate';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
 import { loadModel } from '../models/io';
 import { checkImageSize } from '../models/spec';
 import { readJsonFile } from '../util/files';
+import { runSplit } from './config';
 import { readRunConfig } from './run';
 
 export interface RunEvaluation {
   runDir: string;
   evaluation: Evaluation;
-  testSamples: number;
+  /** The test set, or the run's own validation split (recomputed as training made it). */
+  split: EvaluationSplit;
+  samples: number;
 }
 
-export async function evaluateRun(runDir: string, options: { dataDir?: string; testLimit?: number; data?: MnistData } = {}): Promise<RunEvaluation> {
+export type EvaluationSplit = 'test' | 'validation';
+
+export interface RunEvaluationOptions {
+  dataDir?: string;
+  testLimit?: number;
+  data?: MnistData;
+  split?: EvaluationSplit;
+  tta?: boolean;
+}
+
+export async function evaluateRun(runDir: string, options: RunEvaluationOptions = {}): Promise<RunEvaluation> {
   const config = readRunConfig(runDir);
+  const split = options.split ?? 'test';
+  if (split === 'validation' && !(config.valFraction > 0)) throw new Error(`${runDir}: the run has no validation split (it trained with valFraction 0)`);
   const model = await loadModel(join(runDir, 'model'));
   const data = options.data ?? (await loadMnist(options.dataDir ?? config.dataDir));
   try {
@@ -26,10 +41,11 @@ export async function evaluateRun(runDir: string, options: { dataDir?: string; t
     model.dispose();
     throw err;
   }
-  const indices = firstIndices(data.test.count, options.testLimit ?? config.testLimit);
-  const evaluation = evaluateModel(model, data.test, indices);
+  const [set, indices] =
+    split === 'test' ? [data.test, firstIndices(data.test.count, options.testLimit ?? config.testLimit)] : [data.train, runSplit(config, data.train.count).val];
+  const evaluation = evaluateModel(model, set, indices, { tta: options.tta });
   model.dispose();
-  return { runDir, evaluation, testSamples: indices.length };
+  return { runDir, evaluation, split, samples: indices.length };
 }
 
 /** Recomputes a run's uncertainty threshold on its own validation split (same seed, fraction and limit as training). */
@@ -38,7 +54,7 @@ export async function calibrateRun(runDir: string, options: { data?: MnistData }
   if (!(config.valFraction > 0)) throw new Error(`${runDir}: the run has no validation split to calibrate its uncertainty threshold on (train with --val-fraction > 0)`);
   const data = options.data ?? (await loadMnist(config.dataDir));
   const model = await loadModel(join(runDir, 'model'));
-  const { val: indices } = trainValSplit(data.train.count, config.valFraction, config.seed, config.trainLimit);
+  const { val: indices } = runSplit(config, data.train.count);
   const val = evaluateModel(model, data.train, indices);
   model.dispose();
   const calibration = calibrateThreshold(val.probabilities, val.labels);

@@ -8,23 +8,25 @@ import { execSync } from 'child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync } from 'fs';
 import { join } from 'path';
 import { initBackend } from '../backend/select';
-import { batchesOf, epochOrder, firstIndices, makeBatch, trainValSplit } from '../data/dataset';
+import { batchesOf, epochOrder, firstIndices, makeBatch } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
 import { createRng, deriveSeed, seedMathRandom } from '../data/random';
 import { calibrationSummary } from '../eval/calibration';
 import { calibrateThreshold, writeCalibration } from '../eval/calibrate';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
-import { buildModel, countParams } from '../models/registry';
+import { buildModel, countParams, modelFamily } from '../models/registry';
 import { checkImageSize, ImageSize } from '../models/spec';
 import { saveModel } from '../models/io';
 import { removeTemporaries, writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
 import { PixelwiseError } from '../util/errors';
 import { FileError, readJsonFile } from '../util/files';
 import { lockDirectory } from '../util/lock';
+import { codeVersion } from '../util/code-version';
 import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
 import { progressBar } from '../util/progress';
-import { CHECKPOINT_DIR, findCheckpoint, loadCheckpoint, saveCheckpoint, CheckpointState } from './checkpoint';
-import { validateConfig } from './config';
+import { CHECKPOINT_DIR, findCheckpoint, loadAverage, loadCheckpoint, saveCheckpoint, CheckpointState } from './checkpoint';
+import { runSplit, validateConfig } from './config';
+import { WeightAverage } from './ema';
 import { createOptimizer, setLearningRate } from './optimizer';
 import { learningRateAt } from './schedule';
 import { trainStep } from './step';
@@ -71,7 +73,7 @@ function projectVersions() {
     // Not a git checkout (an installed copy): the version field still identifies the code.
   }
   const pkg = JSON.parse(readFileSync(join(PROJECT_ROOT, 'package.json'), 'utf8'));
-  return { node: process.version, tfjs: tf.version.tfjs, pixelwise: pkg.version as string, commit };
+  return { node: process.version, tfjs: tf.version.tfjs, pixelwise: pkg.version as string, commit, code: codeVersion() };
 }
 
 export function readRunConfig(runDir: string): TrainConfig {
@@ -121,7 +123,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
   const backend = await initBackend(config.backend, { threads: config.threads });
   log(`backend: ${backend.name} (${backend.detail})`);
   const image: ImageSize = { height: data.train.height, width: data.train.width };
-  const split = trainValSplit(data.train.count, config.valFraction, config.seed, config.trainLimit);
+  const split = runSplit(config, data.train.count);
   const testIndices = firstIndices(data.test.count, config.testLimit);
   log(`data: ${data.source.kind} ${data.source.dir} — train ${split.train.length}, validation ${split.val.length}, test ${testIndices.length}`);
 
@@ -147,6 +149,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
     seedMathRandom(deriveSeed(config.seed, 'init'));
     model = buildModel(config.model, config.modelOptions, image);
   }
+  const average = config.ema > 0 ? new WeightAverage(model, config.ema, checkpointDir ? loadAverage(checkpointDir) : undefined) : undefined;
   const params = countParams(model);
   log(`model: ${config.model}, ${params.toLocaleString('en-US')} parameters`);
 
@@ -163,7 +166,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
     // Every random stream of an epoch is derived from (seed, epoch): a resumed run continues identically.
     seedMathRandom(deriveSeed(config.seed, 'dropout', epoch));
     const augmentRng = createRng(deriveSeed(config.seed, 'augment', epoch));
-    const augment = config.augment ? { rng: augmentRng, options: { shift: config.augmentShift, rotate: config.augmentRotate } } : undefined;
+    const augment = config.augment ? { rng: augmentRng, options: { shift: config.augmentShift, rotate: config.augmentRotate, scale: config.augmentScale } } : undefined;
     const bar = options.verbose ? progressBar(`epoch ${epoch + 1}/${config.epochs}`, split.train.length) : undefined;
     const started = Date.now();
     let lossSum = 0;
@@ -185,11 +188,13 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
         // Sweeps record a diverged trial and go on: free what this run holds.
         model.dispose();
         optimizer.dispose();
+        average?.dispose();
         throw new DivergedError(
           `training diverged: the loss became ${result.loss} in epoch ${epoch + 1} (lr ${lr.toPrecision(3)}); ` +
             `try a lower --lr or a --clip-norm (the run in ${runDir} is not marked finished)`,
         );
       }
+      average?.update(step - 1);
       lossSum += result.loss * batch.size;
       correct += result.correct;
       seen += batch.size;
@@ -197,13 +202,15 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
       bar?.update(seen, { loss: (lossSum / seen).toFixed(4), acc: (correct / seen).toFixed(4), 'samples/s': (seen / elapsed).toFixed(0) });
     }
     const seconds = (Date.now() - started) / 1000;
-    const val = evaluateModel(model, data.train, split.val);
+    const live = average && split.val.length ? evaluateModel(model, data.train, split.val) : undefined;
+    const val = average ? await average.withAverage(() => evaluateModel(model, data.train, split.val)) : evaluateModel(model, data.train, split.val);
     const metrics: EpochMetrics = {
       epoch: epoch + 1,
       loss: lossSum / seen,
       acc: correct / seen,
       valLoss: split.val.length ? val.loss : NaN,
       valAcc: split.val.length ? val.accuracy : NaN,
+      ...(live ? { liveValAcc: live.accuracy } : {}),
       lr,
       seconds,
       ...(split.val.length ? { valConfusion: val.confusionMatrix } : {}),
@@ -215,23 +222,26 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
       trainSeconds: state.trainSeconds + seconds,
       trainedSamples: state.trainedSamples + seen,
     };
-    await saveCheckpoint(runDir, model, optimizer, state);
+    await saveCheckpoint(runDir, model, optimizer, state, average);
     writeJsonLinesAtomic(join(runDir, 'metrics.jsonl'), state.metrics);
     if (options.onEpoch?.(metrics, model) === 'stop' || options.signal?.aborted) break;
   }
 
+  // From here on the model is what the run delivers: the weight average when there is one.
+  average?.load();
+  average?.dispose();
   // The uncertainty threshold of predict and the demo comes from the last epoch's validation predictions.
-  if (split.val.length) {
-    const val = evaluateModel(model, data.train, split.val);
-    writeCalibration(runDir, calibrateThreshold(val.probabilities, val.labels));
-  }
+  const val = split.val.length ? evaluateModel(model, data.train, split.val) : undefined;
+  if (val) writeCalibration(runDir, calibrateThreshold(val.probabilities, val.labels));
   const test = evaluateModel(model, data.test, testIndices);
-  const calibration = calibrationSummary(test, split.val.length ? evaluateModel(model, data.train, split.val) : undefined);
+  const calibration = calibrationSummary(test, val);
   const summary: RunSummary = {
     model: config.model,
+    family: modelFamily(config.model, config.modelOptions),
     params,
     backend: backend.name,
     epochs: state.epochsDone,
+    ...(val ? { valAccuracy: val.accuracy } : {}),
     testAccuracy: test.accuracy,
     testLoss: test.loss,
     confusionMatrix: test.confusionMatrix,

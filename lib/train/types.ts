@@ -2,6 +2,7 @@
 import type { BackendName } from '../backend/select';
 import type { CalibrationSummary } from '../eval/calibration';
 import type { ClassMetrics } from '../eval/metrics';
+import type { ModelFamily } from '../models/spec';
 
 export type { BackendName };
 
@@ -27,8 +28,15 @@ export interface TrainConfig {
   /** Max shift in pixels and rotation in degrees used when augment is on. */
   augmentShift: number;
   augmentRotate: number;
+  /** Max relative change of size used when augment is on (0.1: scaled by 0.9–1.1); 0 leaves the size alone. */
+  augmentScale: number;
+  /** Decay of the moving average of the weights that is validated, tested and saved (0.999: over about a
+   *  thousand steps); 0 turns it off and the live weights are used. */
+  ema: number;
   /** Fraction of the training set held out for validation. */
   valFraction: number;
+  /** Seed of the train/validation split alone (default: seed), so runs of several seeds can share one split. */
+  splitSeed?: number;
   trainLimit?: number;
   testLimit?: number;
   dataDir?: string;
@@ -46,6 +54,8 @@ export interface EpochMetrics {
   acc: number;
   valLoss: number;
   valAcc: number;
+  /** With ema on: the validation accuracy of the live weights, beside valAcc of the average. */
+  liveValAcc?: number;
   lr: number;
   seconds: number;
   /** The validation split's confusion matrix after this epoch (rows = true label); absent without a validation split. */
@@ -55,9 +65,13 @@ export interface EpochMetrics {
 /** summary.json */
 export interface RunSummary {
   model: string;
+  /** The kind of network (absent in runs made before it was recorded); an ensemble of runs says 'ensemble'. */
+  family?: ModelFamily | 'ensemble';
   params: number;
   backend: string;
   epochs: number;
+  /** Accuracy on the validation split of the model delivered (absent in older runs and without a split). */
+  valAccuracy?: number;
   testAccuracy: number;
   testLoss: number;
   /** confusionMatrix[trueLabel][predictedLabel] = count */

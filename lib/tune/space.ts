@@ -26,10 +26,12 @@ const SEARCHABLE: Record<string, Kind> = {
   augment: 'boolean',
   augmentShift: 'number',
   augmentRotate: 'number',
+  augmentScale: 'number',
+  ema: 'number',
 };
 
 /** Options that may only be fixed: searching them would change the data the scores are measured on. */
-const FIXED_ONLY: Record<string, Kind> = { valFraction: 'number', trainLimit: 'int', testLimit: 'int' };
+const FIXED_ONLY: Record<string, Kind> = { valFraction: 'number', splitSeed: 'int', trainLimit: 'int', testLimit: 'int' };
 
 /** Options the sweep itself sets. */
 const SET_BY_SWEEP: Record<string, string> = {

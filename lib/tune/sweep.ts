@@ -13,6 +13,8 @@ import type { JobOutcome } from './job';
 import { dueJobs, jobKey, JobRef, jobStart, makePlan, PlanOptions, totalJobs } from './plan';
 import { defaultWorkers, WorkerPool } from './pool';
 import { trialConfig } from './space';
+import { canonicalJson } from '../util/files';
+import { codeVersion } from '../util/code-version';
 import { acquireLock, bestRecord, readDefinition, readRecords, sortRecords, SWEEP_FILE, trialRunDir, writeDefinition, writeResults } from './store';
 import type { Job, SearchSpace, SweepDefinition, TrialRecord } from './types';
 
@@ -84,11 +86,10 @@ function toRecord(job: Job, outcome: JobOutcome, dir: string): TrialRecord {
   };
 }
 
-/** Starts a new sweep in an empty (or new) directory. */
-export async function runSweep(options: SweepOptions): Promise<SweepResult> {
+/** The sweep.json a sweep with these options writes, and the directory it goes to. */
+function defineSweep(options: SweepOptions): { dir: string; definition: SweepDefinition } {
   const { space, sampler, seed, maxEpochs, minEpochs = 1, eta = 3 } = options;
   const dir = resolve(options.sweepDir ?? defaultSweepDir(space.model, sampler));
-  if (existsSync(join(dir, SWEEP_FILE))) throw new Error(`${dir} already holds a sweep; resume it (--resume) or choose another --sweep-dir`);
   if (!Number.isInteger(maxEpochs) || maxEpochs < 1) throw new Error(`maxEpochs must be a positive integer, got ${maxEpochs}`);
   const plan = makePlan(space, { ...options, minEpochs, eta });
   const dataDir = options.dataDir === undefined ? undefined : resolve(options.dataDir);
@@ -108,16 +109,32 @@ export async function runSweep(options: SweepOptions): Promise<SweepResult> {
     space,
     plan,
     configs: plan.trials.map((t) => trialConfig(space, t.params, settings)),
+    code: codeVersion(),
     createdAt: new Date().toISOString(),
   };
+  return { dir, definition };
+}
+
+/** Whether `dir` holds a sweep of exactly these options and this training code (so continuing it reproduces them). */
+export function sameSweep(dir: string, options: SweepOptions): boolean {
+  if (!existsSync(join(dir, SWEEP_FILE))) return false;
+  const { createdAt: _new, ...wanted } = defineSweep({ ...options, sweepDir: dir }).definition;
+  const { createdAt: _old, ...stored } = readDefinition(dir);
+  return canonicalJson(stored) === canonicalJson(wanted);
+}
+
+/** Starts a new sweep in an empty (or new) directory. */
+export async function runSweep(options: SweepOptions): Promise<SweepResult> {
+  const { dir, definition } = defineSweep(options);
+  if (existsSync(join(dir, SWEEP_FILE))) throw new Error(`${dir} already holds a sweep; resume it (--resume) or choose another --sweep-dir`);
   // Every trial's configuration at every budget it may get must be valid before anything trains.
-  plan.brackets.forEach(({ trials, rungs }, bracket) => {
+  definition.plan.brackets.forEach(({ trials, rungs }, bracket) => {
     for (const trial of trials) {
       rungs.forEach(({ epochs }, rung) => {
         try {
           makeJob(definition, dir, { trial, bracket, rung, epochs });
         } catch (err) {
-          throw new Error(`trial ${trial} ${JSON.stringify(plan.trials[trial].params)} at ${epochs} epochs: ${(err as Error).message}`);
+          throw new Error(`trial ${trial} ${JSON.stringify(definition.plan.trials[trial].params)} at ${epochs} epochs: ${(err as Error).message}`);
         }
       });
     }

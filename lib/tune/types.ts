@@ -67,6 +67,8 @@ export interface SweepDefinition {
    * edited later cannot change a resumed sweep); a job trains it with its rung's epochs.
    */
   configs: TrainConfig[];
+  /** The training code's version (codeVersion) the sweep started with; absent in sweeps made before it was recorded. */
+  code?: string;
   createdAt: string;
 }
 

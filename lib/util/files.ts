@@ -70,3 +70,8 @@ export function readJsonLinesFile<T = unknown>(file: string): T[] {
       }
     });
 }
+
+/** JSON with object keys sorted: two records compare equal whatever order their keys were written in. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([a], [b]) => a.localeCompare(b))) : v));
+}

@@ -13,3 +13,5 @@ function findProjectRoot(start: string): string {
 export const PROJECT_ROOT = findProjectRoot(__dirname);
 export const RESULTS_DIR = join(PROJECT_ROOT, 'results');
 export const RUNS_DIR = join(RESULTS_DIR, 'runs');
+/** The committed reference runs: every registered model trained with its full recipe, and the best ensemble. */
+export const REFERENCE_DIR = join(RESULTS_DIR, 'reference');

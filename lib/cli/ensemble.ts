@@ -1,0 +1,34 @@
+/** npm run ensemble — averages the probabilities of several finished runs and evaluates them as one model. */
+import { relative, resolve } from 'path';
+import { BACKEND_ORDER, initBackend } from '../backend/select';
+import { evaluateEnsemble } from '../train/ensemble';
+import { defaultRunDir } from '../train/run';
+import { choiceOption, parseCli, runCli, UsageError } from './cli';
+
+const USAGE = `
+Usage: npm run ensemble -- --runs DIR DIR... [--out DIR] [--backend B]
+
+  --runs DIR...   two or more finished runs (npm run train, or results/reference/<name>)
+  --out DIR       where the ensemble goes (default results/runs/<timestamp>-ensemble)
+  --backend B     ${BACKEND_ORDER.join(' | ')}
+
+Each run's model predicts the test set (and, when all runs hold out the same validation images — train
+them with one --split-seed — the validation split); the mean of their probabilities is evaluated like one
+model. DIR gets config.json (the members) and summary.json (accuracy, loss, confusion matrix, per-class
+metrics, calibration, "family": "ensemble"), read by the report and npm run plots like any run.
+`;
+
+runCli('ensemble', USAGE, async (argv) => {
+  const { values, positionals } = parseCli(argv, { runs: { type: 'string', multiple: true }, out: { type: 'string' }, backend: { type: 'string' } }, true);
+  const runs = [...(values.runs ?? []), ...positionals].map((dir) => resolve(dir));
+  if (runs.length < 2) throw new UsageError('--runs needs two or more run directories');
+  const outDir = values.out ? resolve(values.out) : defaultRunDir('ensemble');
+  await initBackend(choiceOption('backend', values.backend, BACKEND_ORDER));
+  const { summary, validation, noValidation } = await evaluateEnsemble(runs, outDir);
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  process.stdout.write(
+    `ensemble of ${runs.length}: test accuracy ${pct(summary.testAccuracy)} (loss ${summary.testLoss.toFixed(4)}); ` +
+      (validation ? `validation ${pct(validation.accuracy)}` : `no validation figure: ${noValidation}`) +
+      ` — saved in ${relative(process.cwd(), outDir) || '.'}\n`,
+  );
+});

@@ -1,0 +1,102 @@
+/**
+ * An ensemble of finished runs: the mean of their softmax probabilities, evaluated like one model and written
+ * as a run-like directory (config.json naming the members, summary.json with the fields of a run's), so the
+ * report, the tables and the model table read it like any run. Models that err on different images outvote
+ * each other's mistakes; averaging probabilities (not votes) lets a confident member outweigh an unsure one.
+ */
+import { existsSync, mkdirSync } from 'fs';
+import { join, relative, resolve } from 'path';
+import { firstIndices } from '../data/dataset';
+import { loadMnist, MnistData } from '../data/mnist';
+import { calibrationSummary } from '../eval/calibration';
+import { evaluateModel, evaluationOf, Evaluation } from '../eval/evaluate';
+import { loadModel } from '../models/io';
+import { checkImageSize } from '../models/spec';
+import { writeJsonAtomic } from '../util/atomic';
+import { readJsonFile } from '../util/files';
+import { runSplit } from './config';
+import { readRunConfig } from './run';
+import type { RunSummary, TrainConfig } from './types';
+
+export interface EnsembleResult {
+  outDir: string;
+  summary: RunSummary;
+  test: Evaluation;
+  /** The members' common validation split, evaluated; absent when their splits differ. */
+  validation?: Evaluation;
+  /** Why there is no validation figure, when there is none. */
+  noValidation?: string;
+}
+
+const mean = (arrays: Float32Array[]) => {
+  const out = new Float32Array(arrays[0].length);
+  for (const a of arrays) for (let i = 0; i < out.length; i++) out[i] += a[i] / arrays.length;
+  return out;
+};
+
+/** Same split: same validation images, so the ensemble's validation figure is of images no member trained on. */
+const splitKey = (c: TrainConfig) => JSON.stringify([c.valFraction, c.splitSeed ?? c.seed, c.trainLimit ?? null, c.dataDir ?? null]);
+
+export async function evaluateEnsemble(runDirs: string[], outDir: string, options: { data?: MnistData } = {}): Promise<EnsembleResult> {
+  if (runDirs.length < 2) throw new Error(`an ensemble needs at least two runs, got ${runDirs.length}`);
+  if (existsSync(join(outDir, 'config.json'))) throw new Error(`${outDir}: already holds a run; choose another --out`);
+  const members = runDirs.map((dir) => {
+    const config = readRunConfig(dir);
+    if (!existsSync(join(dir, 'summary.json'))) throw new Error(`${dir}: the run has not finished (no summary.json)`);
+    return { dir, config, summary: readJsonFile<RunSummary>(join(dir, 'summary.json')) };
+  });
+  const testLimits = new Set(members.map((m) => m.config.testLimit ?? null));
+  if (testLimits.size > 1) throw new Error(`the runs were tested on different test subsets (testLimit ${[...testLimits].join(', ')}): an ensemble needs one`);
+  const data = options.data ?? (await loadMnist(members[0].config.dataDir));
+  const testIndices = firstIndices(data.test.count, members[0].config.testLimit);
+  const sameSplit = new Set(members.map((m) => splitKey(m.config))).size === 1 && members[0].config.valFraction > 0;
+  const valIndices = sameSplit ? runSplit(members[0].config, data.train.count).val : undefined;
+
+  const testProbabilities: Float32Array[] = [];
+  const valProbabilities: Float32Array[] = [];
+  let labels: { test: Int32Array; val?: Int32Array } | undefined;
+  for (const member of members) {
+    const model = await loadModel(join(member.dir, 'model'));
+    try {
+      checkImageSize(model, { height: data.test.height, width: data.test.width }, data.source.dir);
+      const test = evaluateModel(model, data.test, testIndices);
+      const val = valIndices ? evaluateModel(model, data.train, valIndices) : undefined;
+      testProbabilities.push(test.probabilities);
+      if (val) valProbabilities.push(val.probabilities);
+      labels ??= { test: test.labels, val: val?.labels };
+    } finally {
+      model.dispose();
+    }
+  }
+  const test = evaluationOf(mean(testProbabilities), labels!.test);
+  const validation = valIndices ? evaluationOf(mean(valProbabilities), labels!.val!) : undefined;
+  const calibration = calibrationSummary(test, validation);
+  const summary: RunSummary = {
+    model: 'ensemble',
+    family: 'ensemble',
+    params: members.reduce((sum, m) => sum + m.summary.params, 0),
+    backend: [...new Set(members.map((m) => m.summary.backend))].join(', '),
+    // What the ensemble cost to train: every member's epochs and seconds.
+    epochs: members.reduce((sum, m) => sum + m.summary.epochs, 0),
+    ...(validation ? { valAccuracy: validation.accuracy } : {}),
+    testAccuracy: test.accuracy,
+    testLoss: test.loss,
+    confusionMatrix: test.confusionMatrix,
+    perClass: test.perClass,
+    macro: test.macro,
+    ece: calibration.ece,
+    calibration,
+    trainSeconds: members.reduce((sum, m) => sum + m.summary.trainSeconds, 0),
+    samplesPerSecond: 0,
+  };
+  mkdirSync(outDir, { recursive: true });
+  writeJsonAtomic(join(outDir, 'config.json'), {
+    config: { model: 'ensemble', members: members.map((m) => relative(resolve(outDir), resolve(m.dir))) },
+    members: members.map((m) => ({ dir: relative(resolve(outDir), resolve(m.dir)), model: m.config.model, seed: m.config.seed, testAccuracy: m.summary.testAccuracy })),
+    data: { ...data.source, testSamples: testIndices.length, valSamples: valIndices?.length ?? 0 },
+    createdAt: new Date().toISOString(),
+  });
+  writeJsonAtomic(join(outDir, 'summary.json'), summary);
+  const noValidation = valIndices ? undefined : 'the members hold out different validation images (train them with one --split-seed)';
+  return { outDir, summary, test, validation, noValidation };
+}

@@ -1,0 +1,62 @@
+import { mkdtempSync, readFileSync } from 'fs';
+import { tmpdir } from 'os';
+import { join, relative } from 'path';
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { initBackend } from '../lib/backend/select';
+import { firstIndices } from '../lib/data/dataset';
+import { evaluateEnsemble } from '../lib/train/ensemble';
+import { evaluateModel, evaluationOf } from '../lib/eval/evaluate';
+import { resolveConfig } from '../lib/train/config';
+import { RunResult, trainRun } from '../lib/train/run';
+import type { TrainConfig } from '../lib/train/types';
+import { mnistSubset, rejects } from './helpers';
+
+const tempDir = () => mkdtempSync(join(tmpdir(), 'pixelwise-ensemble-'));
+const small = (overrides: Partial<TrainConfig>) =>
+  resolveConfig({ model: 'cnn-small', epochs: 1, batchSize: 32, lr: 0.003, modelOptions: { width: 4 }, valFraction: 0.1, ...overrides });
+const runs: RunResult[] = [];
+
+test.before(async () => {
+  await initBackend('wasm');
+  const data = await mnistSubset(400, 120);
+  for (const [seed, splitSeed] of [[1, 7], [2, 7], [3, undefined]] as const) {
+    runs.push(await trainRun(small({ seed, splitSeed }), { runDir: join(tempDir(), `run-${seed}`), data }));
+  }
+});
+
+test.after(() => runs.forEach((r) => r.model.dispose()));
+
+test('an ensemble is the mean of its members’ probabilities, evaluated like one model and saved like a run', async () => {
+  const data = await mnistSubset(400, 120);
+  const outDir = join(tempDir(), 'ensemble');
+  const result = await evaluateEnsemble([runs[0].runDir, runs[1].runDir], outDir, { data });
+  const members = runs.slice(0, 2).map((r) => evaluateModel(r.model, data.test, firstIndices(120)).probabilities);
+  const mean = members[0].map((p, i) => (p + members[1][i]) / 2);
+  const expected = evaluationOf(mean, runs[0].test.labels);
+  assert.is(result.summary.testAccuracy, expected.accuracy);
+  assert.equal(result.summary.confusionMatrix, expected.confusionMatrix);
+  const summary = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8'));
+  assert.is(summary.family, 'ensemble');
+  assert.is(summary.params, runs[0].summary.params + runs[1].summary.params);
+  const config = JSON.parse(readFileSync(join(outDir, 'config.json'), 'utf8'));
+  assert.equal(config.config.members, runs.slice(0, 2).map((r) => relative(outDir, r.runDir)));
+  assert.ok(result.validation, 'members with one split seed give a validation figure');
+  assert.is(summary.valAccuracy, result.validation!.accuracy);
+});
+
+test('members that held out different images give no validation figure, and say why', async () => {
+  const data = await mnistSubset(400, 120);
+  const result = await evaluateEnsemble([runs[0].runDir, runs[2].runDir], join(tempDir(), 'ensemble'), { data });
+  assert.is(result.validation, undefined);
+  assert.match(result.noValidation!, /different validation images .*--split-seed/);
+});
+
+test('an ensemble refuses a single run, an unfinished member and an occupied output directory', async () => {
+  const data = await mnistSubset(400, 120);
+  await rejects(() => evaluateEnsemble([runs[0].runDir], join(tempDir(), 'e'), { data }), /at least two runs, got 1/);
+  await rejects(() => evaluateEnsemble([runs[0].runDir, tempDir()], join(tempDir(), 'e'), { data }), /not a run directory \(no config\.json\)/);
+  await rejects(() => evaluateEnsemble([runs[0].runDir, runs[1].runDir], runs[2].runDir, { data }), /already holds a run; choose another --out/);
+});
+
+test.run();
