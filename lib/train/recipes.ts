@@ -40,10 +40,9 @@ export const RECIPES: Record<string, Partial<TrainConfig>> = {
     labelSmoothing: 0.1,
     ema: 0.999,
   },
-  // ViTs: AdamW, warm-up then cosine, gradient clipping; vit-small adds augmentation and label smoothing.
-  // Batch size, weight decay and label smoothing from the vit-tiny sweep. The sweep ran a constant rate (so its rungs
-  // could continue); on full MNIST its winner did better with the cosine decay (README, Hyperparameter tuning, has
-  // the figures).
+  // ViTs: AdamW, warm-up then cosine, gradient clipping, augmentation and the moving average of the weights.
+  // Batch size, weight decay and label smoothing from the README's vit-tiny sweep (run at a constant rate so its
+  // rungs could continue; the cosine decay did better on full MNIST). The README's tuning section has the figures.
   'vit-tiny': {
     epochs: 15,
     batchSize: 128,
