@@ -4,8 +4,7 @@
  * so the peak RSS would otherwise carry over from the previous model.
  */
 import { BACKEND_ORDER, initBackend } from '../lib/backend/select';
-import '../lib/models';
-import { choiceOption, intOption, numberOption, parseCli } from '../lib/cli/cli';
+import { choiceOption, intOption, numberOption, parseCli } from '../lib/util/args';
 import { measureTfjsModel } from './tfjs-workload';
 import type { Outcome } from './types';
 

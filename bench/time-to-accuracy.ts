@@ -10,7 +10,6 @@ import { describeBackend, type BackendName } from '../lib/backend/select';
 import { firstIndices } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
 import { evaluateModel } from '../lib/eval/evaluate';
-import '../lib/models';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';
 import type { TrainConfig } from '../lib/train/types';
@@ -42,9 +41,6 @@ export interface TimeToAccuracy {
   loadAverage: { start: number[]; end: number[] };
 }
 
-/** Thrown from onEpoch to end the run early: trainRun has no stop hook and the remaining epochs would be wasted. */
-class TargetReached extends Error {}
-
 export async function timeToAccuracy(target: number, options: { model?: string; backend?: BackendName } = {}): Promise<TimeToAccuracy> {
   const loadAtStart = loadavg();
   const config = resolveConfig({ model: options.model ?? 'cnn-small', backend: options.backend });
@@ -57,7 +53,7 @@ export async function timeToAccuracy(target: number, options: { model?: string; 
   let trainSeconds = 0;
   const start = performance.now();
   try {
-    await trainRun(config, {
+    const run = await trainRun(config, {
       runDir,
       data,
       verbose: true,
@@ -69,11 +65,11 @@ export async function timeToAccuracy(target: number, options: { model?: string; 
         trainSeconds += metrics.seconds;
         epochs.push({ epoch: metrics.epoch, testAccuracy, trainSeconds, wallSeconds });
         process.stderr.write(`epoch ${metrics.epoch}: test accuracy ${(testAccuracy * 100).toFixed(2)}% after ${wallSeconds.toFixed(1)} s\n`);
-        if (testAccuracy >= target) throw new TargetReached();
+        // The remaining epochs would be wasted: the run ends here.
+        return testAccuracy >= target ? 'stop' : undefined;
       },
     });
-  } catch (err) {
-    if (!(err instanceof TargetReached)) throw err;
+    run.model.dispose();
   } finally {
     rmSync(runDir, { recursive: true, force: true });
   }

@@ -1,13 +1,11 @@
 /**
  * PixelWise, the library: `import * as pw from 'pixelwise'` in the notebooks (and anywhere else once built
- * with npm run build). Importing it registers every model architecture.
+ * with npm run build).
  */
-import './models';
-
 export { initBackend } from './backend/select';
 export type { BackendInfo, BackendName } from './backend/select';
 
-export { loadMnist, locateDataset, NUM_LABELS } from './data/mnist';
+export { loadMnist, locateDataset, NUM_CLASSES } from './data/mnist';
 export type { DataSource, DigitSet, MnistData } from './data/mnist';
 export { batchesOf, epochOrder, firstIndices, makeBatch, trainValSplit } from './data/dataset';
 export type { Batch } from './data/dataset';
@@ -17,7 +15,7 @@ export { buildModel, countParams, getModelSpec, loadModel, modelNames, registerM
 export type { ModelOptions, ModelSpec } from './models';
 // The ViT builder and its attention maps (the models' gridSize is left out: the tuner's gridSize has the name).
 export { attentionMaps, attentionMatrices, attentionOverlayMaps, buildVit, vitConfig, VIT_PRESETS } from './models';
-export type { AttentionMaps, AttentionMatrices, VitConfig } from './models';
+export type { AttentionMap, AttentionMaps, AttentionMatrices, VitConfig } from './models';
 
 export { resolveConfig, ConfigError } from './train/config';
 export { BASE_CONFIG, RECIPES } from './train/recipes';
@@ -27,8 +25,8 @@ export type { EpochMetrics, RunSummary, TrainConfig } from './train/types';
 
 export { argmaxRows, evaluateModel, predictProbabilities } from './eval/evaluate';
 export type { Evaluation } from './eval/evaluate';
-export { evaluateRun } from './eval/evaluate-run';
-export { classificationReport, confusionMatrix, reportFromConfusion, NUM_CLASSES } from './eval/metrics';
+export { evaluateRun } from './train/evaluate-run';
+export { classificationReport, confusionMatrix, reportFromConfusion } from './eval/metrics';
 export type { ClassificationReport, ClassMetrics } from './eval/metrics';
 
 export { calibrationSummary, ECE_BINS, fitTemperature, reliability, scaleTemperature } from './eval/calibration';

@@ -15,7 +15,6 @@ import { initBackend } from '../lib/backend/select';
 import { WASM_TRAINING_KERNELS } from '../lib/backend/wasm-kernels';
 import { threadedWorkerScript, WASM_THREADED } from '../lib/backend/wasm-threaded';
 import { registerWasmVariant } from '../lib/backend/wasm-variant';
-import '../lib/models';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';
 import { PROJECT_ROOT } from '../lib/util/paths';

@@ -13,7 +13,6 @@ import * as assert from 'uvu/assert';
 import { commandMain, errorLine, exitCodeOf } from '../lib/cli/cli';
 import { encodeIdx } from '../lib/data/idx';
 import type { DigitSet } from '../lib/data/mnist';
-import '../lib/models';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';
 import { PROJECT_ROOT } from '../lib/util/paths';

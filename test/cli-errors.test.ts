@@ -4,6 +4,10 @@ import { tmpdir } from 'os';
 import { join } from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { errorLine, exitCodeOf, PixelwiseError } from '../lib/cli/cli';
+import { ModelError } from '../lib/models/spec';
+import { ConfigError } from '../lib/train/config';
+import { SpaceError } from '../lib/tune/space';
 
 const root = join(__dirname, '..');
 
@@ -42,6 +46,19 @@ test('train: a missing data directory or run to resume exits 1 naming it', () =>
 test('evaluate: a missing run directory exits 1 naming it', () => {
   expectError('evaluate.ts', ['--run', '/nonexistent/run'], 1, /^evaluate: \/nonexistent\/run: no finished run here/);
   expectError('evaluate.ts', [], 2, /^evaluate: --run DIR is required/);
+});
+
+test("the library's errors print whole with their exit code; other errors print their first line and exit 1", () => {
+  const backend = new PixelwiseError('no tfjs backend could be initialised:\n  onednn: no addon\n  wasm: no heap');
+  assert.is(errorLine('train', backend), 'train: no tfjs backend could be initialised:\n  onednn: no addon\n  wasm: no heap');
+  assert.is(exitCodeOf(backend), 1);
+  const config = new ConfigError('--lr must be a positive number');
+  assert.is(errorLine('tune', config), 'tune: --lr must be a positive number (run "npm run tune -- --help" for usage)');
+  assert.is(exitCodeOf(config), 2);
+  assert.is(exitCodeOf(new SpaceError('bad space')), 2);
+  assert.is(exitCodeOf(new ModelError('unknown model "x"')), 2);
+  assert.is(errorLine('train', new Error('first\nsecond')), 'train: first');
+  assert.is(exitCodeOf(new Error('first')), 1);
 });
 
 test('--help prints the usage and exits 0', () => {

@@ -13,7 +13,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { loadMnist } from '../lib/data/mnist';
 import { predictProbabilities } from '../lib/eval/evaluate';
-import '../lib/models';
 import { segmentNumber, toGrayscale, toMnistInput } from '../lib/preprocess';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';

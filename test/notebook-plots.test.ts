@@ -7,7 +7,6 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend } from '../lib/backend/select';
 import { loadMnist } from '../lib/data/mnist';
-import '../lib/models';
 import { plotRun } from '../lib/report/plot-run';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { chromium } from 'playwright-core';
 import { confusionMatrixFigure, figureToNotebookHtml, findChromium, perClassFigure, resetNotebookPlotly, show } from '../lib/plot';
-import { CHROMIUM_ARGS } from '../lib/plot/export';
+import { CHROMIUM_ARGS } from '../lib/plot/chromium';
 
 const fig = confusionMatrixFigure([
   [9, 1],

@@ -18,7 +18,9 @@ import {
   trainingCurvesFigure,
 } from '../lib/plot';
 import { writeFileAtomic } from '../lib/util/atomic';
-import { CHROMIUM_ARGS, decodeDataUrl, noChromiumError, plotlyBundlePath, stripFormatExtension } from '../lib/plot/export';
+import { CHROMIUM_ARGS, noChromiumError } from '../lib/plot/chromium';
+import { decodeDataUrl, stripFormatExtension } from '../lib/plot/export';
+import { plotlyBundlePath } from '../lib/plot/html';
 
 const CM = [
   [97, 3],

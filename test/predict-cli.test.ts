@@ -16,7 +16,6 @@ import { firstIndices, makeBatch } from '../lib/data/dataset';
 import { DigitSet, loadMnist } from '../lib/data/mnist';
 import { createRng } from '../lib/data/random';
 import { argmaxRows, predictProbabilities } from '../lib/eval/evaluate';
-import '../lib/models';
 import { grayImage, resize } from '../lib/preprocess';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';

@@ -11,7 +11,6 @@ import { DigitSet, loadMnist } from '../lib/data/mnist';
 import { createRng } from '../lib/data/random';
 import { calibrateThreshold } from '../lib/eval/calibrate';
 import { argmaxRows, predictProbabilities } from '../lib/eval/evaluate';
-import '../lib/models';
 import { BLANK, ImageError, MNIST_PIXELS, preprocessImage, segmentNumber, toGrayscale } from '../lib/preprocess';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';

@@ -7,7 +7,7 @@ import * as assert from 'uvu/assert';
 import { confusionMatrixFigure } from '../lib/plot/confusion';
 import { buildReport, readParts, reportHtml } from '../lib/report/html';
 import { NotebookReport } from '../lib/report/record';
-import { frame } from '../lib/report/tables';
+import { frame } from '../lib/util/frame';
 
 const reportDir = mkdtempSync(join(tmpdir(), 'pixelwise-report-'));
 const shown: string[] = [];

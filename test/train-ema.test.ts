@@ -5,7 +5,6 @@ import { join } from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend } from '../lib/backend/select';
-import '../lib/models';
 import { loadModel } from '../lib/models/io';
 import { modelFamily } from '../lib/models/registry';
 import { resolveConfig, runSplit } from '../lib/train/config';
@@ -71,7 +70,7 @@ test('a run with ema validates and saves the average, records the live accuracy,
 test('no tensor leaks with ema: tf.memory().numTensors stays flat across epochs', async () => {
   const data = await mnistSubset(200, 50);
   const counts: number[] = [];
-  const result = await trainRun(small({ epochs: 3 }), { runDir: tempRun(), data, onEpoch: () => counts.push(tf.memory().numTensors) });
+  const result = await trainRun(small({ epochs: 3 }), { runDir: tempRun(), data, onEpoch: () => void counts.push(tf.memory().numTensors) });
   assert.ok(counts.every((c) => c === counts[0]), `tensor counts per epoch: ${counts}`);
   result.model.dispose();
 });

@@ -4,7 +4,6 @@ import { join } from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend } from '../lib/backend/select';
-import '../lib/models';
 import { FRESH_ENV, seriesDir, trainSeriesModel } from '../lib/report/experiments';
 import { resolveConfig } from '../lib/train/config';
 import { loadRunResult, reuseMismatch } from '../lib/train/reuse';

@@ -6,9 +6,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend } from '../lib/backend/select';
 import { evaluateModel } from '../lib/eval/evaluate';
-import { evaluateRun } from '../lib/eval/evaluate-run';
+import { evaluateRun } from '../lib/train/evaluate-run';
 import { firstIndices } from '../lib/data/dataset';
-import '../lib/models';
 import { loadModel } from '../lib/models/io';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';
@@ -101,13 +100,30 @@ test('an interrupted run resumes from its last complete epoch and ends as if nev
   resumed.model.dispose();
 });
 
+test("onEpoch's 'stop' or an aborted signal ends the training after that epoch, and the run finishes with it", async () => {
+  const data = await mnistSubset(300, 100);
+  const stopped = await trainRun(small({ epochs: 3 }), { runDir: tempRun(), data, onEpoch: (metrics) => (metrics.epoch === 1 ? 'stop' : undefined) });
+  assert.equal(stopped.metrics.map((m) => m.epoch), [1]);
+  assert.is(stopped.summary.epochs, 1);
+  assert.ok(existsSync(join(stopped.runDir, 'summary.json')) && existsSync(join(stopped.runDir, 'model/model.json')));
+  const reloaded = await evaluateRun(stopped.runDir, { data });
+  assert.is(reloaded.evaluation.accuracy, stopped.summary.testAccuracy);
+  stopped.model.dispose();
+
+  const controller = new AbortController();
+  const aborted = await trainRun(small({ epochs: 3 }), { runDir: tempRun(), data, signal: controller.signal, onEpoch: (metrics) => void (metrics.epoch === 2 && controller.abort()) });
+  assert.equal(aborted.metrics.map((m) => m.epoch), [1, 2]);
+  assert.is(aborted.summary.epochs, 2);
+  aborted.model.dispose();
+});
+
 test('no tensor leaks: tf.memory().numTensors stays flat across epochs and evaluations', async () => {
   const data = await mnistSubset(200, 100);
   const counts: number[] = [];
   const result = await trainRun(small({ epochs: 3, optimizer: 'adamw', weightDecay: 0.01, clipNorm: 1, labelSmoothing: 0.1 }), {
     runDir: tempRun(),
     data,
-    onEpoch: () => counts.push(tf.memory().numTensors),
+    onEpoch: () => void counts.push(tf.memory().numTensors),
   });
   assert.is(counts.length, 3);
   assert.ok(counts.every((c) => c === counts[0]), `tensor counts per epoch: ${counts}`);

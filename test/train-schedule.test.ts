@@ -1,6 +1,5 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import '../lib/models';
 import { resolveConfig } from '../lib/train/config';
 import { BASE_CONFIG, RECIPES } from '../lib/train/recipes';
 import { learningRateAt, ScheduleSpec } from '../lib/train/schedule';

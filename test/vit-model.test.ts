@@ -5,7 +5,7 @@ import { join } from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend } from '../lib/backend/select';
-import { evaluateRun } from '../lib/eval/evaluate-run';
+import { evaluateRun } from '../lib/train/evaluate-run';
 import { buildModel, getModelSpec, loadModel, saveModel } from '../lib/models';
 import { resolveConfig } from '../lib/train/config';
 import { trainRun } from '../lib/train/run';

@@ -3,6 +3,7 @@
  * engine that cannot load raises, and tf.setBackend with its failure turned into that error.
  */
 import * as tf from '@tensorflow/tfjs';
+import { PixelwiseError } from '../util/errors';
 
 export type BackendName = 'onednn' | 'node' | 'wasm-threaded' | 'wasm' | 'cpu';
 
@@ -18,7 +19,7 @@ export interface BackendInfo {
 }
 
 export function unavailable(name: BackendName, reason: string): Error {
-  return new Error(`backend "${name}" is not available: ${reason}`);
+  return new PixelwiseError(`backend "${name}" is not available: ${reason}`);
 }
 
 export async function setBackend(name: BackendName, tfBackend: string): Promise<void> {

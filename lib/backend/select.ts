@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+import { PixelwiseError, UsageError } from '../util/errors';
 import { BackendInfo, BackendName, setBackend, unavailable } from './activate';
 import { ONEDNN_BACKEND, ONEDNN_KERNELS, registerOnednn } from './onednn';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-kernels';
@@ -44,7 +45,7 @@ export async function initBackend(preference?: BackendName, options: BackendOpti
   }
   const threads = options.threads ?? defaultThreads();
   if (preference !== undefined) {
-    if (!BACKEND_ORDER.includes(preference)) throw new Error(`unknown backend "${preference}" (expected ${BACKEND_ORDER.join(', ')})`);
+    if (!BACKEND_ORDER.includes(preference)) throw new UsageError(`unknown backend "${preference}" (expected ${BACKEND_ORDER.join(', ')})`);
     active = await activate(preference, threads);
     return active;
   }
@@ -57,7 +58,7 @@ export async function initBackend(preference?: BackendName, options: BackendOpti
       failures.push((err as Error).message);
     }
   }
-  throw new Error(`no tfjs backend could be initialised: ${failures.join('; ')}`);
+  throw new PixelwiseError(`no tfjs backend could be initialised: ${failures.join('; ')}`);
 }
 
 /** The backend chosen by initBackend, or a description of whatever tfjs is using. */

@@ -6,7 +6,6 @@ import { runBenchmark } from '../../bench/run';
 import { renderTimeToAccuracy, timeToAccuracy } from '../../bench/time-to-accuracy';
 import { ENGINES, Engine } from '../../bench/types';
 import { BACKEND_ORDER } from '../backend/select';
-import '../models';
 import { modelNames } from '../models/registry';
 import { writeJsonAtomic } from '../util/atomic';
 import { RESULTS_DIR } from '../util/paths';

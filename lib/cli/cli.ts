@@ -1,69 +1,31 @@
-/** Shared command-line plumbing: option parsing with typed values, and one-line errors instead of stack traces. */
-import { parseArgs, ParseArgsConfig } from 'util';
+/** Shared command-line plumbing: one-line errors instead of stack traces, and running a command in process (tests). */
+import { PixelwiseError } from '../util/errors';
 import { systemProblem } from '../util/files';
 
-export class UsageError extends Error {}
-
-export type OptionSpec = NonNullable<ParseArgsConfig['options']>;
-
-/** A negative number after a string option is its value ("--epochs -1"), not an unknown short option. */
-function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const name = argv[i].startsWith('--') ? argv[i].slice(2) : undefined;
-    if (name && options[name]?.type === 'string' && /^-(\d|\.\d)/.test(argv[i + 1] ?? '')) out.push(`${argv[i]}=${argv[++i]}`);
-    else out.push(argv[i]);
-  }
-  return out;
-}
-
-export function parseCli<T extends OptionSpec>(argv: string[], options: T, allowPositionals = false) {
-  try {
-    return parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
-  } catch (err) {
-    throw new UsageError((err as Error).message.split('\n')[0]);
-  }
-}
-
-export function intOption(name: string, value: string | undefined, { min = 1 } = {}): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer ≥ ${min}, got "${value}"`);
-  return n;
-}
-
-export function numberOption(name: string, value: string | undefined, { positive = false } = {}): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (value.trim() === '' || !isFinite(n) || (positive && n <= 0) || n < 0) {
-    throw new UsageError(`--${name} must be a ${positive ? 'positive' : 'non-negative'} number, got "${value}"`);
-  }
-  return n;
-}
-
-export function choiceOption<T extends string>(name: string, value: string | undefined, choices: readonly T[]): T | undefined {
-  if (value === undefined) return undefined;
-  if (!choices.includes(value as T)) throw new UsageError(`--${name} must be one of ${choices.join(', ')}, got "${value}"`);
-  return value as T;
-}
+export { choiceOption, intOption, numberOption, parseCli } from '../util/args';
+export { PixelwiseError, UsageError } from '../util/errors';
+export type { OptionSpec } from '../util/args';
 
 export type CommandMain = (argv: string[]) => Promise<void>;
 
-/** The one line a failed command prints: system errors name their path, usage errors point to --help. */
-export function errorLine(name: string, err: Error): string {
-  const { path } = err as NodeJS.ErrnoException;
-  const message = path && (err as NodeJS.ErrnoException).code ? `${path}: ${systemProblem(err)}` : err.message.split('\n')[0];
-  return `${name}: ${message}${err instanceof UsageError ? ` (run "npm run ${name} -- --help" for usage)` : ''}`;
-}
+export const exitCodeOf = (err: Error) => (err instanceof PixelwiseError ? err.exitCode : 1);
 
-export const exitCodeOf = (err: Error) => (err instanceof UsageError ? 2 : 1);
+/**
+ * What a failed command prints: the library's own errors whole, system errors as one line naming their path,
+ * anything else its first line; bad arguments (exit 2) point to --help.
+ */
+export function errorLine(name: string, err: Error): string {
+  const { path, code } = err as NodeJS.ErrnoException;
+  const message = err instanceof PixelwiseError ? err.message : path && code ? `${path}: ${systemProblem(err)}` : err.message.split('\n')[0];
+  return `${name}: ${message}${exitCodeOf(err) === 2 ? ` (run "npm run ${name} -- --help" for usage)` : ''}`;
+}
 
 /** Set by runInProcess: commands register their main function instead of running it. */
 let registering: ((name: string, main: CommandMain) => void) | undefined;
 
 /**
- * Runs a command's main function: usage errors exit 2 with a hint, any other error exits 1 with its
- * one-line message (PIXELWISE_DEBUG=1 shows the stack).
+ * Runs a command's main function: an error ends it with errorLine on stderr and exitCodeOf's status
+ * (PIXELWISE_DEBUG=1 shows the stack).
  */
 export function runCli(name: string, usage: string, main: CommandMain): void {
   if (registering) return registering(name, main);

@@ -8,7 +8,7 @@ import { existsSync, readFileSync } from 'fs';
 import { createServer, IncomingMessage, ServerResponse } from 'http';
 import { AddressInfo } from 'net';
 import { basename, isAbsolute, join, relative, resolve } from 'path';
-import { loadCalibration } from '../eval/evaluate-run';
+import { loadCalibration } from '../train/evaluate-run';
 import { loadModel } from '../models';
 import { MODEL_FILE, readSavedModel } from '../models/manifest';
 import { defaultModelRun } from '../report/reference';

@@ -1,8 +1,7 @@
 /** npm run ensemble — averages the probabilities of several finished runs and evaluates them as one model. */
 import { relative, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
-import '../models';
-import { evaluateEnsemble } from '../eval/ensemble';
+import { evaluateEnsemble } from '../train/ensemble';
 import { defaultRunDir } from '../train/run';
 import { choiceOption, parseCli, runCli, UsageError } from './cli';
 

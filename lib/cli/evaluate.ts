@@ -2,8 +2,7 @@
 import { existsSync } from 'fs';
 import { basename, join, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
-import '../models';
-import { evaluateRun } from '../eval/evaluate-run';
+import { evaluateRun } from '../train/evaluate-run';
 import { writeJsonAtomic } from '../util/atomic';
 import { readJsonFile } from '../util/files';
 import { choiceOption, intOption, parseCli, runCli, UsageError } from './cli';

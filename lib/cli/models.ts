@@ -1,6 +1,5 @@
 /** npm run models — the registered architectures and the reference runs, and the README's model table made from them. */
 import { relative, resolve } from 'path';
-import '../models';
 import { buildModel, countParams, getModelSpec, modelNames } from '../models/registry';
 import { bestReferenceRun, modelTable, promoteToReference, README_FILE, referenceRuns, writeModelTable } from '../report/reference';
 import { REFERENCE_DIR } from '../util/paths';

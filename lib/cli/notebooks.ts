@@ -1,7 +1,7 @@
 /** npm run notebooks — executes notebooks headlessly (tslab's executor in Node, no Jupyter or Python needed). */
 import { basename, relative, resolve } from 'path';
 import { planSeries, runSeries } from '../notebook/series';
-import { parseCli, runCli, UsageError } from './cli';
+import { parseCli, runCli } from './cli';
 
 const USAGE = `
 Usage: npm run notebooks -- [--quick] [--param key=value ...] [--out DIR] [--quiet] [NOTEBOOK ...]
@@ -28,12 +28,7 @@ runCli('notebooks', USAGE, async () => {
     },
     true,
   );
-  let plan;
-  try {
-    plan = planSeries(positionals, values.quick, values.param);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const plan = planSeries(positionals, values.quick, values.param);
   const runs = await runSeries(plan.files, {
     injection: plan.injection,
     echo: !values.quiet,

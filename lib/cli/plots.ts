@@ -1,7 +1,6 @@
 /** npm run plots -- --run DIR — re-renders every figure of a finished run into DIR/plots/. */
 import { relative, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
-import '../models';
 import { EXPORT_FORMATS, ExportFormat } from '../plot/export';
 import { plotRun } from '../report/plot-run';
 import { choiceOption, parseCli, runCli, UsageError } from './cli';

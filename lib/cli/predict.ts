@@ -3,10 +3,10 @@ import type * as tf from '@tensorflow/tfjs';
 import { existsSync } from 'fs';
 import { join, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
-import { loadCalibration } from '../eval/evaluate-run';
+import { loadCalibration } from '../train/evaluate-run';
 import { defaultModelRun } from '../report/reference';
 import { argmaxRows, predictProbabilities } from '../eval/evaluate';
-import { NUM_CLASSES } from '../eval/metrics';
+import { NUM_CLASSES } from '../data/mnist';
 // The models index also registers the ViT's custom layers, which loading a saved ViT needs.
 import { loadModel, modelImageSize } from '../models';
 import { fromMnistArray, ImageError, preprocessImage, segmentNumber, toGrayscale } from '../preprocess';

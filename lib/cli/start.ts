@@ -6,7 +6,7 @@ import { FRESH_ENV } from '../report/experiments';
 import { buildReport } from '../report/html';
 import { partsDir, REPORT_DIR } from '../report/record';
 import { formatSeconds } from '../util/progress';
-import { parseCli, runCli, UsageError } from './cli';
+import { parseCli, runCli } from './cli';
 
 const USAGE = `
 Usage: npm start -- [--quick] [--fresh] [--param key=value ...] [--quiet]
@@ -29,12 +29,7 @@ runCli('start', USAGE, async () => {
     param: { type: 'string', multiple: true },
     quiet: { type: 'boolean' },
   });
-  let plan;
-  try {
-    plan = planSeries([], values.quick, values.param);
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const plan = planSeries([], values.quick, values.param);
   // Read by trainSeriesModel and runSeriesSweep inside the notebooks, which inherit this environment.
   if (values.fresh) process.env[FRESH_ENV] = '1';
   const started = Date.now();

@@ -1,9 +1,9 @@
 /** npm run train — trains one model and leaves a complete run directory. */
 import { resolve } from 'path';
 import { BACKEND_ORDER } from '../backend/select';
-import '../models';
 import { loadMnist } from '../data/mnist';
-import { getModelSpec, ModelOptions, modelNames } from '../models/registry';
+import { getModelSpec, modelNames } from '../models/registry';
+import type { ModelOptions } from '../models/spec';
 import { resolveConfig } from '../train/config';
 import { readRunConfig, trainRun } from '../train/run';
 import type { TrainConfig } from '../train/types';
@@ -46,12 +46,7 @@ function modelOptions(args: string[] | undefined): ModelOptions | undefined {
   if (!args?.length) return undefined;
   const options: ModelOptions = {};
   for (const arg of args) {
-    let key: string, value: unknown;
-    try {
-      [key, value] = parseKeyValue(arg, '--model-option');
-    } catch (err) {
-      throw new UsageError((err as Error).message);
-    }
+    const [key, value] = parseKeyValue(arg, '--model-option');
     if (!['number', 'string', 'boolean'].includes(typeof value)) throw new UsageError(`--model-option ${key} takes a number, string or boolean, got ${JSON.stringify(value)}`);
     options[key] = value as ModelOptions[string];
   }
@@ -135,18 +130,9 @@ runCli('train', USAGE, async (argv) => {
     return;
   }
   if (!overrides.model) throw new UsageError('--model is required');
-  let config: TrainConfig;
-  try {
-    config = resolveConfig({ ...overrides, model: overrides.model });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const config = resolveConfig({ ...overrides, model: overrides.model });
   // The model is built for the data's image size: options that cannot fit it (a ViT patch size) are bad arguments.
   const data = await loadMnist(config.dataDir);
-  try {
-    getModelSpec(config.model).validate?.(config.modelOptions, { height: data.train.height, width: data.train.width });
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  getModelSpec(config.model).validate?.(config.modelOptions, { height: data.train.height, width: data.train.width });
   await trainRun(config, { runDir, data, verbose: true });
 });

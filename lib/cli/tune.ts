@@ -2,7 +2,7 @@
 import { resolve } from 'path';
 import { BACKEND_ORDER } from '../backend/select';
 import { defaultWorkers } from '../tune/pool';
-import { loadSpace, SpaceError } from '../tune/space';
+import { loadSpace } from '../tune/space';
 import { readDefinition } from '../tune/store';
 import { resumeSweep, runSweep, SweepResult } from '../tune/sweep';
 import { resolveConfig } from '../train/config';
@@ -132,13 +132,7 @@ runCli('tune', USAGE, async (argv) => {
   }
 
   if (!values.space) throw new UsageError('--space FILE is required (e.g. spaces/cnn-small.json)');
-  let space;
-  try {
-    space = loadSpace(values.space);
-  } catch (err) {
-    if (err instanceof SpaceError) throw new UsageError(err.message);
-    throw err;
-  }
+  const space = loadSpace(values.space);
   const sampler = sweep.sampler ?? 'random';
   if (sampler !== 'grid' && sweep.trials === undefined) throw new UsageError(`--trials N is required with --sampler ${sampler}`);
   if (sampler !== 'halving' && sampler !== 'hyperband' && (sweep['min-epochs'] !== undefined || sweep.eta !== undefined)) {

@@ -2,16 +2,16 @@
  * Reader for the IDX format of MNIST-family datasets, raw or gzip-compressed.
  * Every structural problem becomes one clear error naming the file, never silently wrong data.
  */
+import { PixelwiseError } from '../util/errors';
 import { readFileNamed } from '../util/files';
 import { constants as bufferConstants } from 'buffer';
 import { constants, gunzipSync } from 'zlib';
 
 const MAX_LENGTH = bufferConstants.MAX_LENGTH;
 
-export class DataFileError extends Error {
+export class DataFileError extends PixelwiseError {
   constructor(readonly file: string, problem: string) {
     super(`${file}: ${problem}`);
-    this.name = 'DataFileError';
   }
 }
 

@@ -33,7 +33,8 @@ export interface MnistData {
   source: DataSource;
 }
 
-export const NUM_LABELS = 10;
+/** The digits 0–9: every label, every model's output, every confusion matrix. */
+export const NUM_CLASSES = 10;
 
 const PARTS = {
   trainImages: 'train-images-idx3-ubyte',
@@ -104,8 +105,8 @@ function toDigitSet(imagesFile: string, imageBytes: Uint8Array, labelsFile: stri
   if (labels.dims[0] !== count) {
     throw new DataFileError(labelsFile, `${labels.dims[0]} labels but ${imagesFile} has ${count} images`);
   }
-  const bad = labels.data.findIndex((l) => l >= NUM_LABELS);
-  if (bad >= 0) throw new DataFileError(labelsFile, `label ${labels.data[bad]} at index ${bad} is outside 0..${NUM_LABELS - 1}`);
+  const bad = labels.data.findIndex((l) => l >= NUM_CLASSES);
+  if (bad >= 0) throw new DataFileError(labelsFile, `label ${labels.data[bad]} at index ${bad} is outside 0..${NUM_CLASSES - 1}`);
   return { images: images.data, labels: labels.data, count, height, width };
 }
 

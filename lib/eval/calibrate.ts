@@ -8,7 +8,7 @@
 import { join } from 'path';
 import { writeJsonAtomic } from '../util/atomic';
 import { argmaxRows } from './evaluate';
-import { NUM_CLASSES } from './metrics';
+import { NUM_CLASSES } from '../data/mnist';
 
 export const TARGET_ACCURACY = 0.995;
 export const CALIBRATION_FILE = 'calibration.json';

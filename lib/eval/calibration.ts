@@ -5,7 +5,7 @@
  * which softmax ignores.
  */
 import { argmaxRows } from './evaluate';
-import { NUM_CLASSES } from './metrics';
+import { NUM_CLASSES } from '../data/mnist';
 
 /** The binning of every reported ECE. */
 export const ECE_BINS = 15;

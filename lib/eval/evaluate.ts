@@ -1,10 +1,10 @@
 /** Batched evaluation of a model on a digit set: loss, accuracy, confusion matrix, per-class metrics, probabilities. */
 import * as tf from '@tensorflow/tfjs';
-import { modelImageSize } from '../models/registry';
+import { modelImageSize } from '../models/spec';
 import { shiftImages } from '../data/augment';
 import { batchesOf, makeBatch } from '../data/dataset';
-import type { DigitSet } from '../data/mnist';
-import { ClassificationReport, classificationReport, NUM_CLASSES } from './metrics';
+import { type DigitSet, NUM_CLASSES } from '../data/mnist';
+import { ClassificationReport, classificationReport } from './metrics';
 
 export interface Evaluation extends ClassificationReport {
   loss: number;

@@ -1,6 +1,5 @@
 /** Classification metrics computed from labels and predictions: plain numbers, no tensors. */
-
-export const NUM_CLASSES = 10;
+import { NUM_CLASSES } from '../data/mnist';
 
 export interface ClassMetrics {
   precision: number;

@@ -4,7 +4,6 @@
  * pooled alike, it is the attention row averaged over all queries.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { AttentionMap } from '../plot/attention';
 import { MultiHeadSelfAttention, TokenPooling } from './vit-layers';
 
 export interface AttentionMaps {
@@ -76,6 +75,14 @@ export function attentionMatrices(model: tf.LayersModel, images: tf.Tensor4D | A
   const arrays = perLayer.map((t) => t.arraySync() as number[][][]);
   perLayer.forEach((t) => t.dispose());
   return { pool, matrices: arrays[0].map((_, image) => arrays.map((layer) => layer[image])) };
+}
+
+/** One panel of attentionOverlayFigure. */
+export interface AttentionMap {
+  /** Panel title, e.g. 'layer 2 head 1'. */
+  title: string;
+  /** gridSize×gridSize weights, row-major (a flat array or rows). */
+  attention: ArrayLike<number> | number[][];
 }
 
 export interface OverlayOptions {

@@ -2,13 +2,13 @@
 import * as tf from '@tensorflow/tfjs';
 import { batchNormalizationLayer } from './batch-norm';
 import { dropoutLayer } from './dropout';
-import { describeSize, ImageSize, MNIST_IMAGE, ModelOptions, numberOption, registerModel } from './registry';
+import { describeSize, ImageSize, MNIST_IMAGE, ModelError, modelNumber, ModelOptions, ModelSpec } from './spec';
 
 /** LeNet-5's two 2×2 poolings around a valid 5×5 convolution need 12 pixels a side; the others need less. */
 const MIN_SIDE = 12;
 
 function inputShape(image: ImageSize): number[] {
-  if (image.height < MIN_SIDE || image.width < MIN_SIDE) throw new Error(`the CNNs need images of at least ${MIN_SIDE}×${MIN_SIDE} pixels, got ${describeSize(image)}`);
+  if (image.height < MIN_SIDE || image.width < MIN_SIDE) throw new ModelError(`the CNNs need images of at least ${MIN_SIDE}×${MIN_SIDE} pixels, got ${describeSize(image)}`);
   return [image.height, image.width, 1];
 }
 
@@ -43,10 +43,10 @@ export function lenet5(image: ImageSize = MNIST_IMAGE): tf.LayersModel {
 
 /** The options of cnn-small and cnn-deep, validated; `maxDropout` keeps every dropout rate of the network below 1. */
 function widthAndDropout(options: ModelOptions | undefined, defaultWidth: number, maxDropout: number) {
-  const width = numberOption(options, 'width', defaultWidth);
-  const dropout = numberOption(options, 'dropout', 0.25);
-  if (!Number.isInteger(width) || width <= 0) throw new Error(`model option width must be a positive integer, got ${width}`);
-  if (!(dropout >= 0 && dropout < maxDropout)) throw new Error(`model option dropout must be in [0, ${maxDropout}), got ${dropout}`);
+  const width = modelNumber(options, 'width', defaultWidth);
+  const dropout = modelNumber(options, 'dropout', 0.25);
+  if (!Number.isInteger(width) || width <= 0) throw new ModelError(`model option width must be a positive integer, got ${width}`);
+  if (!(dropout >= 0 && dropout < maxDropout)) throw new ModelError(`model option dropout must be in [0, ${maxDropout}), got ${dropout}`);
   return { width, dropout };
 }
 
@@ -56,7 +56,7 @@ const validateCnn = (options: (o?: ModelOptions) => unknown) => (o?: ModelOption
   if (image) inputShape(image);
 };
 
-/** Width 16 (16 and 32 filters) came out of the tuning sweep: as accurate as width 32 at 2.5× the speed. */
+/** Width 16 (16 and 32 filters) came out of the tuning sweep (README, Hyperparameter tuning). */
 const cnnSmallOptions = (options?: ModelOptions) => widthAndDropout(options, 16, 1);
 /** The dense layer drops twice the convolutions' rate. */
 const cnnDeepOptions = (options?: ModelOptions) => widthAndDropout(options, 32, 0.5);
@@ -119,7 +119,10 @@ export function cnnDeep(options?: ModelOptions, image: ImageSize = MNIST_IMAGE):
   });
 }
 
-registerModel({ name: 'lenet5', family: 'cnn', description: 'LeNet-5 (LeCun 1998) with ReLU: two conv + avg-pool stages, three dense layers', options: [], validate: validateCnn(() => undefined), build: (_, image) => lenet5(image) });
-registerModel({ name: 'cnn-small', family: 'cnn', description: 'Fast two-stage CNN (16-32 filters, max-pool, dense 128): 99.26% in three epochs', options: ['width', 'dropout'], validate: validateCnn(cnnSmallOptions), build: cnnSmall });
-registerModel({ name: 'classic-cnn', family: 'cnn', description: "PyTorch MNIST example CNN (conv 32, conv 64, max-pool, dense 128): the benchmark's reference", options: [], validate: validateCnn(() => undefined), build: (_, image) => classicCnn(image) });
-registerModel({ name: 'cnn-deep', family: 'cnn', description: 'Four conv layers with batch norm and dropout, dense 256: aims at 99.6%+ with augmentation', options: ['width', 'dropout'], validate: validateCnn(cnnDeepOptions), build: cnnDeep });
+/** The family in the registry. */
+export const CNN_MODELS: readonly ModelSpec[] = [
+  { name: 'lenet5', family: 'cnn', description: 'LeNet-5 (LeCun 1998) with ReLU: two conv + avg-pool stages, three dense layers', options: [], validate: validateCnn(() => undefined), build: (_, image) => lenet5(image) },
+  { name: 'cnn-small', family: 'cnn', description: 'Fast two-stage CNN (16-32 filters, max-pool, dense 128)', options: ['width', 'dropout'], validate: validateCnn(cnnSmallOptions), build: cnnSmall },
+  { name: 'classic-cnn', family: 'cnn', description: "PyTorch MNIST example CNN (conv 32, conv 64, max-pool, dense 128): the benchmark's reference", options: [], validate: validateCnn(() => undefined), build: (_, image) => classicCnn(image) },
+  { name: 'cnn-deep', family: 'cnn', description: 'Four conv layers with batch norm and dropout, dense 256', options: ['width', 'dropout'], validate: validateCnn(cnnDeepOptions), build: cnnDeep },
+];

@@ -1,8 +1,6 @@
-/** Importing this module registers every architecture in the model registry. */
-import './cnn';
-import './vit';
-
+/** The models: architectures (registered by registry.ts itself), their specs, saving and loading, ViT attention maps. */
+export * from './spec';
 export * from './registry';
 export { saveModel, loadModel } from './io';
 export { buildVit, vitConfig, VIT_PRESETS, type VitConfig } from './vit';
-export { attentionMaps, attentionMatrices, attentionOverlayMaps, type AttentionMaps, type AttentionMatrices } from './attention';
+export { attentionMaps, attentionMatrices, attentionOverlayMaps, type AttentionMap, type AttentionMaps, type AttentionMatrices } from './attention';

@@ -1,47 +1,10 @@
-/**
- * The named architectures. Every model maps a [batch, height, width, 1] image batch to 10 logits
- * (no softmax: the loss wants logits, and callers that want probabilities apply softmax); it is built for
- * the image size of its data, MNIST's 28×28 unless told otherwise.
- */
+/** The named architectures: every model of cnn.ts and vit.ts, and any a notebook registers. */
 import * as tf from '@tensorflow/tfjs';
+import { CNN_MODELS } from './cnn';
+import { ImageSize, MNIST_IMAGE, ModelError, ModelFamily, ModelOptions, ModelSpec } from './spec';
+import { VIT_MODELS } from './vit';
 
-export type ModelOptions = Record<string, number | string | boolean>;
-
-export interface ImageSize {
-  height: number;
-  width: number;
-}
-
-export const MNIST_IMAGE: ImageSize = { height: 28, width: 28 };
-
-export const describeSize = ({ height, width }: ImageSize) => `${height}×${width}`;
-
-/** The image size a built or loaded model takes (its input is [batch, height, width, 1]). */
-export function modelImageSize(model: tf.LayersModel): ImageSize {
-  const [, height, width] = model.inputs[0].shape;
-  return { height: height ?? 0, width: width ?? 0 };
-}
-
-/** What kind of network a trained model is: convolutional, pure transformer, or transformer on convolutional features. */
-export type ModelFamily = 'cnn' | 'vit' | 'hybrid';
-
-export interface ModelSpec {
-  name: string;
-  family: 'cnn' | 'vit';
-  description: string;
-  /** The option names build() understands: any other name is a typo, refused rather than silently ignored. */
-  options: readonly string[];
-  /** What a model built with these options is, where that depends on them (a ViT with a convolutional stem is a hybrid). */
-  familyOf?(options?: ModelOptions): ModelFamily;
-  /** Throws the reason when option values cannot build, without building. Without `image` only the rules that
-   *  hold for any size are checked (a command refuses them before it loads data); with it, the size too
-   *  (a ViT patch size that does not divide the image). */
-  validate?(options?: ModelOptions, image?: ImageSize): void;
-  /** Builds a fresh model for images of `image` size; options override the architecture's defaults. */
-  build(options: ModelOptions | undefined, image: ImageSize): tf.LayersModel;
-}
-
-const registry = new Map<string, ModelSpec>();
+const registry = new Map<string, ModelSpec>([...CNN_MODELS, ...VIT_MODELS].map((spec) => [spec.name, spec]));
 
 export function registerModel(spec: ModelSpec): void {
   registry.set(spec.name, spec);
@@ -53,7 +16,7 @@ export function modelNames(): string[] {
 
 export function getModelSpec(name: string): ModelSpec {
   const spec = registry.get(name);
-  if (!spec) throw new Error(`unknown model "${name}" (available: ${modelNames().join(', ')})`);
+  if (!spec) throw new ModelError(`unknown model "${name}" (available: ${modelNames().join(', ')})`);
   return spec;
 }
 
@@ -63,7 +26,7 @@ export function checkModelOptions(name: string, options: ModelOptions | undefine
   const unknown = Object.keys(options ?? {}).filter((key) => !known.includes(key));
   if (unknown.length > 0) {
     const have = known.length > 0 ? `its options: ${known.join(', ')}` : 'it has no options';
-    throw new Error(`model ${name} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')} (${have})`);
+    throw new ModelError(`model ${name} has no option ${unknown.map((key) => JSON.stringify(key)).join(', ')} (${have})`);
   }
 }
 
@@ -79,12 +42,4 @@ export function buildModel(name: string, options?: ModelOptions, image: ImageSiz
 
 export function countParams(model: tf.LayersModel): number {
   return model.trainableWeights.reduce((sum, w) => sum + w.shape.reduce((a: number, b) => a * (b ?? 1), 1), 0);
-}
-
-/** Reads a numeric option with a default, refusing values of the wrong type with a clear message. */
-export function numberOption(options: ModelOptions | undefined, key: string, fallback: number): number {
-  const value = options?.[key];
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !isFinite(value)) throw new Error(`model option ${key} must be a number, got ${JSON.stringify(value)}`);
-  return value;
 }

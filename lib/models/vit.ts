@@ -3,7 +3,7 @@
  * small convolutional stem), class token or mean pooling, learned positions, pre-norm encoder blocks.
  */
 import * as tf from '@tensorflow/tfjs';
-import { describeSize, ImageSize, MNIST_IMAGE, ModelOptions, numberOption, registerModel } from './registry';
+import { describeSize, ImageSize, MNIST_IMAGE, modelChoice, ModelError, modelNumber, ModelOptions, ModelSpec } from './spec';
 import { dropoutLayer } from './dropout';
 import { ClassToken, LayerNorm, MultiHeadSelfAttention, PatchEmbedding, PositionEmbedding, TokenPool, TokenPooling } from './vit-layers';
 
@@ -28,12 +28,6 @@ export interface VitConfig {
   stem: VitStem;
 }
 
-function choiceOption<T extends string>(options: ModelOptions | undefined, key: string, choices: readonly T[], fallback: T): T {
-  const value = options?.[key] ?? fallback;
-  if (!choices.includes(value as T)) throw new Error(`model option ${key} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
-  return value as T;
-}
-
 const divisorsOf = (n: number) => Array.from({ length: n }, (_, i) => i + 1).filter((d) => n % d === 0);
 
 /** The patch sizes that tile an image (dividing both sides), multiples of the stem's stride with the conv stem. */
@@ -47,30 +41,30 @@ function fittingPatchSizes({ height, width }: ImageSize, stem: VitStem): number[
  */
 export function vitConfig(defaults: VitConfig, options?: ModelOptions, image?: ImageSize): VitConfig {
   const config: VitConfig = {
-    patchSize: numberOption(options, 'patchSize', defaults.patchSize),
-    dim: numberOption(options, 'dim', defaults.dim),
-    depth: numberOption(options, 'depth', defaults.depth),
-    heads: numberOption(options, 'heads', defaults.heads),
-    mlpRatio: numberOption(options, 'mlpRatio', defaults.mlpRatio),
-    dropout: numberOption(options, 'dropout', defaults.dropout),
-    pool: choiceOption(options, 'pool', ['cls', 'mean'], defaults.pool),
-    stem: choiceOption(options, 'stem', ['patch', 'conv'], defaults.stem),
+    patchSize: modelNumber(options, 'patchSize', defaults.patchSize),
+    dim: modelNumber(options, 'dim', defaults.dim),
+    depth: modelNumber(options, 'depth', defaults.depth),
+    heads: modelNumber(options, 'heads', defaults.heads),
+    mlpRatio: modelNumber(options, 'mlpRatio', defaults.mlpRatio),
+    dropout: modelNumber(options, 'dropout', defaults.dropout),
+    pool: modelChoice(options, 'pool', ['cls', 'mean'], defaults.pool),
+    stem: modelChoice(options, 'stem', ['patch', 'conv'], defaults.stem),
   };
   for (const key of ['patchSize', 'dim', 'depth', 'heads'] as const) {
-    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new Error(`ViT: ${key} must be a positive integer, got ${config[key]}`);
+    if (!Number.isInteger(config[key]) || config[key] <= 0) throw new ModelError(`ViT: ${key} must be a positive integer, got ${config[key]}`);
   }
   const { patchSize, dim, heads } = config;
   if (config.stem === 'conv' && patchSize % STEM_STRIDE !== 0) {
-    throw new Error(`ViT: the conv stem downsamples by ${STEM_STRIDE}, so patchSize must be a multiple of ${STEM_STRIDE}, got ${patchSize}`);
+    throw new ModelError(`ViT: the conv stem downsamples by ${STEM_STRIDE}, so patchSize must be a multiple of ${STEM_STRIDE}, got ${patchSize}`);
   }
   if (image && (image.height % patchSize !== 0 || image.width % patchSize !== 0)) {
     const side = image.height === image.width ? `${image.height}-pixel image side` : `${describeSize(image)} image`;
     const fitting = fittingPatchSizes(image, config.stem);
-    throw new Error(`ViT: patchSize ${patchSize} does not divide the ${side} (${fitting.length ? `use one of ${fitting.join(', ')}` : 'no patch size does'})`);
+    throw new ModelError(`ViT: patchSize ${patchSize} does not divide the ${side} (${fitting.length ? `use one of ${fitting.join(', ')}` : 'no patch size does'})`);
   }
-  if (dim % heads !== 0) throw new Error(`ViT: dim ${dim} is not divisible by heads ${heads} (each head takes dim/heads channels)`);
-  if (!(Math.round(config.mlpRatio * dim) >= 1)) throw new Error(`ViT: mlpRatio must be positive, got ${config.mlpRatio}`);
-  if (!(config.dropout >= 0 && config.dropout < 1)) throw new Error(`ViT: dropout must be in [0, 1), got ${config.dropout}`);
+  if (dim % heads !== 0) throw new ModelError(`ViT: dim ${dim} is not divisible by heads ${heads} (each head takes dim/heads channels)`);
+  if (!(Math.round(config.mlpRatio * dim) >= 1)) throw new ModelError(`ViT: mlpRatio must be positive, got ${config.mlpRatio}`);
+  if (!(config.dropout >= 0 && config.dropout < 1)) throw new ModelError(`ViT: dropout must be in [0, 1), got ${config.dropout}`);
   return config;
 }
 
@@ -118,15 +112,15 @@ export function buildVit(config: VitConfig, name = 'vit', image: ImageSize = MNI
 
 /** The registered configurations; modelOptions override any field. */
 export const VIT_PRESETS: Record<string, VitConfig> = {
-  // Depth, MLP width and dropout from the README's vit-tiny sweep (it preferred 2 blocks with a 4× MLP to 4 blocks with 2×).
+  // Depth, MLP width and dropout from the README's vit-tiny sweep (Hyperparameter tuning).
   'vit-tiny': { patchSize: 7, dim: 64, depth: 2, heads: 4, mlpRatio: 4, dropout: 0.05, pool: 'cls', stem: 'patch' },
   'vit-small': { patchSize: 4, dim: 64, depth: 2, heads: 4, mlpRatio: 2, dropout: 0, pool: 'mean', stem: 'conv' },
 };
 
-/** Registers a preset: its options are the VitConfig fields, its layers model is named like it (vit_tiny). */
-function registerVit(name: string, description: string): void {
+/** A preset as a model: its options are the VitConfig fields, its layers model is named like it (vit_tiny). */
+function vitModel(name: string, description: string): ModelSpec {
   const config = (options?: ModelOptions, image?: ImageSize) => vitConfig(VIT_PRESETS[name], options, image);
-  registerModel({
+  return {
     name,
     family: 'vit',
     description,
@@ -134,8 +128,11 @@ function registerVit(name: string, description: string): void {
     familyOf: (options) => (config(options).stem === 'conv' ? 'hybrid' : 'vit'),
     validate: config,
     build: (options, image) => buildVit(config(options, image), name.replace('-', '_'), image),
-  });
+  };
 }
 
-registerVit('vit-tiny', 'ViT on 7×7-pixel patches (16 tokens + class token), dim 64, 2 blocks, 4 heads, MLP 4×: 98% in 6 epochs');
-registerVit('vit-small', 'Hybrid ViT: two conv stages give 7×7 tokens, dim 64, 2 blocks, 4 heads, mean pooling: aims at 99.3%+');
+/** The family in the registry. */
+export const VIT_MODELS: readonly ModelSpec[] = [
+  vitModel('vit-tiny', 'ViT on 7×7-pixel patches (16 tokens + class token), dim 64, 2 blocks, 4 heads, MLP 4×'),
+  vitModel('vit-small', 'Hybrid ViT: two conv stages give 7×7 tokens, dim 64, 2 blocks, 4 heads, mean pooling'),
+];

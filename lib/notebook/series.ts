@@ -2,6 +2,7 @@
 import { fork } from 'child_process';
 import { existsSync, readdirSync } from 'fs';
 import { basename, extname, join, resolve } from 'path';
+import { UsageError } from '../util/errors';
 import { PROJECT_ROOT, RESULTS_DIR } from '../util/paths';
 import { CellFailure, describeCell } from './execute';
 import { readNotebook } from './ipynb';
@@ -30,7 +31,7 @@ export function resolveNotebook(arg: string, dir = NOTEBOOKS_DIR): string {
   });
   if (matches.length !== 1) {
     const known = seriesNotebooks(dir).map((f) => basename(f, '.ipynb')).join(', ');
-    throw new Error(`${matches.length ? 'ambiguous' : 'no'} notebook "${arg}" (series: ${known})`);
+    throw new UsageError(`${matches.length ? 'ambiguous' : 'no'} notebook "${arg}" (series: ${known})`);
   }
   return matches[0];
 }
@@ -44,7 +45,7 @@ export function planSeries(notebooks: string[], quick?: boolean, params?: string
   const injection = injectionFromArgs(quick, params);
   const parsed = files.map((f) => readNotebook(f));
   const unknown = Object.keys(injection.overrides).filter((key) => !parsed.some((nb) => declaresParam(nb, key)));
-  if (unknown.length) throw new Error(`no notebook here declares the parameter(s) ${unknown.join(', ')}`);
+  if (unknown.length) throw new UsageError(`no notebook here declares the parameter(s) ${unknown.join(', ')}`);
   return { files, injection };
 }
 

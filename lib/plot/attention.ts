@@ -1,12 +1,6 @@
 /** Attention maps over a patch grid, upsampled to the image and overlaid on the digit. */
+import type { AttentionMap } from '../models/attention';
 import { Figure, GREY_SCALE, Trace, cellTitle, imageGridLayout, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
-
-export interface AttentionMap {
-  /** Panel title, e.g. 'layer 2 head 1'. */
-  title: string;
-  /** gridSize×gridSize weights, row-major (a flat array or rows). */
-  attention: ArrayLike<number> | number[][];
-}
 
 export interface AttentionOptions {
   /** Patches per side; default sqrt(attention length). */

@@ -4,7 +4,7 @@
  * window.Plotly.
  */
 import { randomBytes } from 'crypto';
-import { plotScript, plotlyBundle } from './export';
+import { plotScript, plotlyBundle } from './html';
 import type { Figure } from './figure';
 
 /** What show() needs from tslab's `display`. */

@@ -1,170 +1,20 @@
 /**
- * Figure export: standalone offline HTML (plotly inlined), and PNG/SVG rendered by Plotly.toImage in ONE
- * headless Chromium (playwright-core) that is reused across exports.
+ * Figure export to files: standalone offline HTML (html.ts), and PNG/SVG rendered by Plotly.toImage in ONE
+ * headless Chromium (playwright-core, found by chromium.ts) that is reused across exports.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { writeFileAtomic } from '../util/atomic';
+import { CHROMIUM_ARGS, findChromium, noChromiumError } from './chromium';
 import { DEFAULT_HEIGHT, DEFAULT_WIDTH, Figure } from './figure';
+import { figureTitle, figureToHtml, plotlyBundle, scriptJson } from './html';
 
 export type ExportFormat = 'png' | 'svg' | 'html';
 export const EXPORT_FORMATS: readonly ExportFormat[] = ['png', 'svg', 'html'];
-
-// ---------------------------------------------------------------------------------------------
-// plotly bundle and HTML
-
-let bundleCache: string | undefined;
-
-/** Path of the installed plotly.js-dist-min bundle. */
-export function plotlyBundlePath(): string {
-  return require.resolve('plotly.js-dist-min');
-}
-
-/** Contents of the plotly bundle (read once, ~4.8 MB), safe to put inside a <script> element. */
-export function plotlyBundle(): string {
-  if (bundleCache === undefined) bundleCache = escapeScript(fs.readFileSync(plotlyBundlePath(), 'utf8'));
-  return bundleCache;
-}
-
-/** Make JS text safe inside <script>…</script>: a '</script' in a string, regex or comment would end the element early. */
-export function escapeScript(js: string): string {
-  return js.replace(/<\/(script)/gi, '<\\/$1');
-}
-
-/** JSON for embedding in a <script>: typed arrays become arrays, NaN/±Infinity become null, '<' and U+2028/9 are escaped. */
-export function scriptJson(value: unknown): string {
-  const json = JSON.stringify(value, (_key, v) => (ArrayBuffer.isView(v) && !(v instanceof DataView) ? Array.from(v as unknown as ArrayLike<number>) : v));
-  return (json ?? 'null').replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-}
-
-/** Plain text of the figure's title (tags stripped), or undefined. */
-export function figureTitle(fig: Figure): string | undefined {
-  const t = fig.layout?.title;
-  const text = typeof t === 'string' ? t : t?.text;
-  return text ? text.replace(/<[^>]*>/g, ' ').replace(/\s+/g, ' ').trim() : undefined;
-}
-
-export interface HtmlOptions {
-  /** <title> of the page; default the figure title, else 'PixelWise figure'. */
-  title?: string;
-  /**
-   * 'fixed' (default) keeps layout.width/height; 'responsive' drops them and fills the window.
-   */
-  sizing?: 'fixed' | 'responsive';
-}
-
-/** The script lines that draw `fig` into the element with id `divId` (expects window.Plotly). */
-export function plotScript(fig: Figure, divId: string, config: Record<string, unknown> = {}): string {
-  return (
-    `Plotly.newPlot(${scriptJson(divId)}, ${scriptJson(fig.data)}, ${scriptJson(fig.layout)}, ` +
-    `${scriptJson({ displaylogo: false, ...config, ...fig.config })});`
-  );
-}
-
-/** A standalone HTML page with plotly inlined: opens offline, loads nothing from the network. */
-export function figureToHtml(fig: Figure, opts: HtmlOptions = {}): string {
-  const title = opts.title ?? figureTitle(fig) ?? 'PixelWise figure';
-  const responsive = opts.sizing === 'responsive';
-  const layout = { ...fig.layout };
-  if (responsive) {
-    delete layout.width;
-    delete layout.height;
-  }
-  const style = responsive ? 'width:100vw;height:100vh' : '';
-  return [
-    '<!DOCTYPE html>',
-    '<html lang="en">',
-    '<head>',
-    '<meta charset="utf-8">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(title)}</title>`,
-    '<style>html,body{margin:0;padding:0;background:#fff}</style>',
-    `<script type="text/javascript">${plotlyBundle()}</script>`,
-    '</head>',
-    '<body>',
-    `<div id="figure" style="${style}"></div>`,
-    `<script type="text/javascript">${plotScript({ ...fig, layout }, 'figure', responsive ? { responsive: true } : {})}</script>`,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
-}
-
-// ---------------------------------------------------------------------------------------------
-// files
 
 /** 'out/cm' or 'out/cm.png' → 'out/cm' (a trailing .png/.svg/.html is dropped). */
 export function stripFormatExtension(base: string): string {
   const ext = path.extname(base).slice(1).toLowerCase();
   return (EXPORT_FORMATS as readonly string[]).includes(ext) ? base.slice(0, -(ext.length + 1)) : base;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Chromium
-
-export const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
-
-const PATH_NAMES = ['chromium', 'chromium-browser', 'google-chrome'];
-const HOW_TO = 'install it (apt-get install chromium) or set PIXELWISE_CHROMIUM=/path/to/chromium';
-
-function isExecutableFile(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
-}
-
-function onPath(name: string, envPath = process.env.PATH ?? ''): string | undefined {
-  for (const dir of envPath.split(path.delimiter)) {
-    if (!dir) continue;
-    const file = path.join(dir, name);
-    if (isExecutableFile(file)) return file;
-  }
-  return undefined;
-}
-
-/**
- * Chromium to use: `explicit`, else $PIXELWISE_CHROMIUM, else /usr/bin/chromium, else chromium /
- * chromium-browser / google-chrome on PATH. An explicit path or env var that does not point at an
- * executable is an error (not silently skipped). Returns undefined when nothing is found.
- */
-export function findChromium(explicit?: string, env: NodeJS.ProcessEnv = process.env, fixedPaths: string[] = ['/usr/bin/chromium']): string | undefined {
-  for (const [source, p] of [
-    ['executablePath option', explicit],
-    ['PIXELWISE_CHROMIUM', env.PIXELWISE_CHROMIUM],
-  ] as const) {
-    if (p) {
-      if (!isExecutableFile(p)) throw new Error(`Chromium from ${source} (${p}) is not an executable file; ${HOW_TO}`);
-      return p;
-    }
-  }
-  for (const p of fixedPaths) if (isExecutableFile(p)) return p;
-  for (const name of PATH_NAMES) {
-    const found = onPath(name, env.PATH);
-    if (found) return found;
-  }
-  return undefined;
-}
-
-/** The one-line error thrown for PNG/SVG when no Chromium is available. */
-export function noChromiumError(format: string): Error {
-  return new Error(
-    `${format.toUpperCase()} export needs Chromium, which was not found (checked PIXELWISE_CHROMIUM, /usr/bin/chromium, ` +
-      `${PATH_NAMES.join('/')} on PATH): ${HOW_TO}. HTML export works without it.`,
-  );
 }
 
 // Minimal structural types for the parts of playwright-core we use (it is loaded lazily).
@@ -390,14 +240,4 @@ export function decodeDataUrl(url: string, format: 'png' | 'svg'): Buffer | stri
   const body = url.slice(comma + 1);
   const bytes = meta.endsWith(';base64') ? Buffer.from(body, 'base64') : Buffer.from(decodeURIComponent(body), 'utf8');
   return format === 'png' ? bytes : bytes.toString('utf8');
-}
-
-/** One-shot helper: export with a temporary exporter (launches and closes Chromium). */
-export async function saveFigure(fig: Figure, base: string, formats: ExportFormat[] = ['png'], opts: ExporterOptions & ImageOptions = {}): Promise<string[]> {
-  const exporter = new FigureExporter(opts);
-  try {
-    return await exporter.save(fig, base, formats, opts);
-  } finally {
-    await exporter.close();
-  }
 }

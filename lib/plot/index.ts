@@ -17,11 +17,11 @@ export type { PerClassOptions } from './per-class';
 export { modelComparisonFigure } from './comparison';
 export type { ComparisonOptions, ModelResult } from './comparison';
 
-export { sweepParallelFigure, sweepProgressFigure, sweepDimensions, bestSoFar } from './sweep';
+export { sweepParallelFigure, sweepProgressFigure, sweepDimensions, sweepPlotTrials, bestSoFar } from './sweep';
 export type { SweepTrial, SweepParallelOptions, SweepProgressOptions, ParcoordsDimension } from './sweep';
 
 export { attentionOverlayFigure, upsampleGrid } from './attention';
-export type { AttentionMap, AttentionOptions } from './attention';
+export type { AttentionOptions } from './attention';
 
 export { overlayGridFigure } from './overlay';
 export type { OverlayGridOptions, OverlayGroup, OverlayPanel } from './overlay';
@@ -35,8 +35,11 @@ export type { EmbeddingFigureOptions } from './embedding';
 export { confusionTrendFigure } from './confusion-trend';
 export type { ConfusionTrendOptions } from './confusion-trend';
 
-export { figureToHtml, FigureExporter, createExporter, saveFigure, findChromium } from './export';
-export type { ExportFormat, ExporterOptions, HtmlOptions, ImageOptions } from './export';
+export { figureToHtml } from './html';
+export type { HtmlOptions } from './html';
+export { FigureExporter, createExporter } from './export';
+export type { ExportFormat, ExporterOptions, ImageOptions } from './export';
+export { findChromium } from './chromium';
 
 export { show, displayHtml, figureToNotebookHtml, resetNotebookPlotly } from './display';
 export type { ShowOptions, HtmlDisplay } from './display';

@@ -1,4 +1,6 @@
-/** Hyperparameter sweep: parallel coordinates over trials, and best-score-so-far per trial. */
+/** Hyperparameter sweep: parallel coordinates over trials, and best-score-so-far per trial, from a sweep's records. */
+import { finalRecords } from '../tune/results';
+import type { TrialRecord } from '../tune/types';
 import { COLORS, Figure, finiteOrNull, margins, titleOf } from './figure';
 
 export interface SweepTrial {
@@ -181,4 +183,21 @@ export function sweepProgressFigure(trials: SweepTrial[], opts: SweepProgressOpt
       yaxis: { title: { text: scoreName } },
     },
   };
+}
+
+/**
+ * Input for sweepParallelFigure and sweepProgressFigure: each trial's final result, in trial order, scored by
+ * validation accuracy (failed trials score NaN, which the figures skip). Booleans become strings (categories);
+ * when trials stopped at different budgets, `epochs` is added as an axis.
+ */
+export function sweepPlotTrials(records: TrialRecord[]): SweepTrial[] {
+  const finals = finalRecords(records);
+  const budgets = new Set(finals.map((r) => r.epochs));
+  return finals.map((r) => ({
+    params: {
+      ...Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v])),
+      ...(budgets.size > 1 && { epochs: r.epochs }),
+    },
+    score: r.score ?? NaN,
+  }));
 }

@@ -1,6 +1,5 @@
 /** Descriptive statistics of a digit set for the data notebook: class balance, grey levels, ink, mean digits. */
-import type { DigitSet } from '../data/mnist';
-import { NUM_CLASSES } from '../eval/metrics';
+import { type DigitSet, NUM_CLASSES } from '../data/mnist';
 
 export function classCounts(set: DigitSet): number[] {
   const counts = new Array<number>(NUM_CLASSES).fill(0);

@@ -4,11 +4,13 @@
  */
 import { existsSync, readdirSync, readFileSync, rmSync } from 'fs';
 import { join } from 'path';
-import { ExporterOptions, FigureExporter, plotScript, plotlyBundle } from '../plot/export';
+import { ExporterOptions, FigureExporter } from '../plot/export';
+import { plotScript, plotlyBundle } from '../plot/html';
 import type { Figure } from '../plot/figure';
 import { writeFileAtomic } from '../util/atomic';
 import { partsDir, ReportPart, REPORT_DIR } from './record';
-import { escapeHtml, tableHtml } from './tables';
+import { escapeHtml } from '../util/html';
+import { tableHtml } from './tables';
 
 export function readParts(reportDir = REPORT_DIR): ReportPart[] {
   const dir = partsDir(reportDir);

@@ -2,7 +2,8 @@
 export { loadRun, loadRuns, isFinishedRun } from './runs';
 export type { RunRecord } from './runs';
 export { runSeriesSweep, seriesDir, trainSeriesModel } from './experiments';
-export { architecturesFrame, calibrationFrame, frame, runsFrame, perClassFrame, perClassF1Frame, confusedPairs, confusedPairsFrame, runLabel, tableData, tableHtml, toCsv, formatCell } from './tables';
+export { architecturesFrame, calibrationFrame, runsFrame, perClassFrame, perClassF1Frame, confusedPairs, confusedPairsFrame, runLabel, tableData, tableHtml, toCsv, formatCell } from './tables';
+export { frame } from '../util/frame';
 export type { ConfusedPair, Row, RunLike, TableData } from './tables';
 export { classCounts, pixelStats, samplesPerClass } from './data-stats';
 export type { PixelStats } from './data-stats';

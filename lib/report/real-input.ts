@@ -5,11 +5,10 @@
  */
 import { join } from 'path';
 import { DARK_ON_WHITE, HARD_VARIANTS, mnistDigit, onPaper, randomNumber } from '../data/hard-images';
-import type { DigitSet } from '../data/mnist';
+import { type DigitSet, NUM_CLASSES } from '../data/mnist';
 import { createRng, deriveSeed } from '../data/random';
-import { loadCalibration } from '../eval/evaluate-run';
+import { loadCalibration } from '../train/evaluate-run';
 import { argmaxRows, predictProbabilities } from '../eval/evaluate';
-import { NUM_CLASSES } from '../eval/metrics';
 import { loadModel } from '../models/io';
 import { numberBoxesFigure, StepPanel, stepsFigure } from '../plot/steps';
 import { crop, GrayImage, inkBoundingBox, inkSteps, preprocessGray, resize, segmentNumber, toGrayscale } from '../preprocess';

@@ -1,7 +1,6 @@
 /** Every figure of one finished run, as the training notebooks show them and npm run plots -- --run re-renders them. */
-import type { DigitSet } from '../data/mnist';
+import { type DigitSet, NUM_CLASSES } from '../data/mnist';
 import type { Evaluation } from '../eval/evaluate';
-import { NUM_CLASSES } from '../eval/metrics';
 import { confusionMatrixFigure } from '../plot/confusion';
 import { trainingCurvesFigure } from '../plot/curves';
 import { Example, examplesGridFigure } from '../plot/examples';

@@ -1,10 +1,12 @@
 /**
  * Results as danfo DataFrames (sort, groupby, toCSV in the notebooks) and as HTML tables for the notebook
- * and the report. danfo is loaded on first use: it takes a couple of seconds to import.
+ * and the report.
  */
 import type { DataFrame } from 'danfojs-node';
 import { buildModel, countParams, getModelSpec } from '../models/registry';
 import type { RunSummary, TrainConfig } from '../train/types';
+import { frame } from '../util/frame';
+import { escapeHtml } from '../util/html';
 
 /** A finished run as tables need it: a RunRecord (loadRun) or what trainRun returned. */
 export interface RunLike {
@@ -17,11 +19,6 @@ export type Row = Record<string, string | number | boolean | null>;
 
 export function runLabel(run: RunLike): string {
   return run.name ?? run.config.model;
-}
-
-export function frame(rows: Row[]): DataFrame {
-  const danfo = require('danfojs-node') as typeof import('danfojs-node');
-  return new danfo.DataFrame(rows);
 }
 
 /** One row per architecture of the model registry: name, trainable parameters, description. */
@@ -118,8 +115,6 @@ export function formatCell(value: unknown): string {
   }
   return value === null || value === undefined ? '' : String(value);
 }
-
-export const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export interface TableData {
   columns: string[];

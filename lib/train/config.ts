@@ -3,17 +3,14 @@ import { BACKEND_ORDER } from '../backend/select';
 import { trainValSplit } from '../data/dataset';
 import { checkModelOptions, getModelSpec } from '../models/registry';
 import { BASE_CONFIG, RECIPES } from './recipes';
+import { UsageError } from '../util/errors';
 import type { TrainConfig } from './types';
 
 const SCHEDULES = ['constant', 'step', 'cosine', 'onecycle'];
 const OPTIMIZERS = ['adam', 'adamw', 'sgd'];
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
+/** A training configuration that cannot run as given. */
+export class ConfigError extends UsageError {}
 
 export function resolveConfig(overrides: Partial<TrainConfig> & { model: string }): TrainConfig {
   getModelSpec(overrides.model);

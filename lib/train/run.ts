@@ -14,9 +14,11 @@ import { createRng, deriveSeed, seedMathRandom } from '../data/random';
 import { calibrationSummary } from '../eval/calibration';
 import { calibrateThreshold, writeCalibration } from '../eval/calibrate';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
-import { buildModel, countParams, describeSize, ImageSize, modelFamily, modelImageSize } from '../models/registry';
+import { buildModel, countParams, modelFamily } from '../models/registry';
+import { checkImageSize, ImageSize } from '../models/spec';
 import { saveModel } from '../models/io';
 import { removeTemporaries, writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
+import { PixelwiseError } from '../util/errors';
 import { FileError, readJsonFile } from '../util/files';
 import { lockDirectory } from '../util/lock';
 import { codeVersion } from '../util/code-version';
@@ -39,8 +41,14 @@ export interface RunOptions {
   data?: MnistData;
   /** Progress bar and log lines on stderr; off for tests and workers. */
   verbose?: boolean;
-  /** Called after each epoch's checkpoint with the live model (not to be disposed); throwing stops the run. */
-  onEpoch?: (metrics: EpochMetrics, model: tf.LayersModel) => void;
+  /**
+   * Called after each epoch's checkpoint with the live model (not to be disposed). Returning 'stop' ends
+   * the training there, as an aborted `signal` does: the run then finishes with the epochs it trained
+   * (tested, saved, summary.json's epochs below the config's). Throwing leaves the run unfinished.
+   */
+  onEpoch?: (metrics: EpochMetrics, model: tf.LayersModel) => void | 'stop';
+  /** Checked after each epoch, like onEpoch's 'stop' (an AbortSignal will do). */
+  signal?: { readonly aborted: boolean };
 }
 
 export interface RunResult {
@@ -76,19 +84,11 @@ export function readRunConfig(runDir: string): TrainConfig {
   return config;
 }
 
-/** A saved model takes images of one size: data of another size is refused naming the data's directory. */
-export function checkImageSize(model: tf.LayersModel, image: ImageSize, dataDir: string): void {
-  const taken = modelImageSize(model);
-  if (taken.height !== image.height || taken.width !== image.width) {
-    throw new Error(`${dataDir}: its images are ${describeSize(image)}, the run's model takes ${describeSize(taken)}`);
-  }
-}
-
 /** Two processes training into one run directory would overwrite each other's files: the second refuses. */
 export const RUN_LOCK_FILE = 'run.lock';
 
 /** The loss became NaN or infinite: the run stops at that step, unfinished. */
-export class DivergedError extends Error {}
+export class DivergedError extends PixelwiseError {}
 
 export async function trainRun(config: TrainConfig, options: RunOptions = {}): Promise<RunResult> {
   validateConfig(config);
@@ -224,7 +224,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
     };
     await saveCheckpoint(runDir, model, optimizer, state, average);
     writeJsonLinesAtomic(join(runDir, 'metrics.jsonl'), state.metrics);
-    options.onEpoch?.(metrics, model);
+    if (options.onEpoch?.(metrics, model) === 'stop' || options.signal?.aborted) break;
   }
 
   // From here on the model is what the run delivers: the weight average when there is one.
@@ -240,7 +240,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
     family: modelFamily(config.model, config.modelOptions),
     params,
     backend: backend.name,
-    epochs: config.epochs,
+    epochs: state.epochsDone,
     ...(val ? { valAccuracy: val.accuracy } : {}),
     testAccuracy: test.accuracy,
     testLoss: test.loss,

@@ -1,6 +1,6 @@
 /** One optimisation step: forward, loss, gradients, optional clipping, update. Everything inside one tidy. */
 import * as tf from '@tensorflow/tfjs';
-import { NUM_CLASSES } from '../eval/metrics';
+import { NUM_CLASSES } from '../data/mnist';
 import { applyWeightDecay } from './optimizer';
 
 export interface StepOptions {

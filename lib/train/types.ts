@@ -2,7 +2,7 @@
 import type { BackendName } from '../backend/select';
 import type { CalibrationSummary } from '../eval/calibration';
 import type { ClassMetrics } from '../eval/metrics';
-import type { ModelFamily } from '../models/registry';
+import type { ModelFamily } from '../models/spec';
 
 export type { BackendName };
 

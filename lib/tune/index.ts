@@ -25,4 +25,4 @@ export type { PlanOptions } from './plan';
 export { defaultSweepDir, resumeSweep, runSweep } from './sweep';
 export type { ExecuteOptions, SweepOptions, SweepResult } from './sweep';
 export { bestRecord } from './store';
-export { finalRecords, loadSweep, sweepPlotTrials, trialsFrame } from './results';
+export { finalRecords, loadSweep, trialsFrame } from './results';

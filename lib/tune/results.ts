@@ -1,7 +1,7 @@
-/** Reading a sweep back for analysis (notebook 04-tuning): its trials, a DataFrame of them, and plot input. */
+/** Reading a sweep back for analysis (notebook 04-tuning): its trials and a DataFrame of them. */
 import type { DataFrame } from 'danfojs-node';
 import { resolve } from 'path';
-import type { SweepTrial } from '../plot/sweep';
+import { frame } from '../util/frame';
 import { bestRecord, flatRow, readDefinition, readRecords } from './store';
 import type { SweepResult } from './sweep';
 import type { TrialRecord } from './types';
@@ -25,24 +25,5 @@ export function finalRecords(records: TrialRecord[]): TrialRecord[] {
  * sort with frame.sortValues('valAcc', { ascending: false }), export with danfo's toCSV(frame).
  */
 export function trialsFrame(records: TrialRecord[]): DataFrame {
-  // Loaded on first use: danfo takes a while to import and the tuner itself never needs it.
-  const danfo = require('danfojs-node') as typeof import('danfojs-node');
-  return new danfo.DataFrame(records.map(flatRow));
-}
-
-/**
- * Input for sweepParallelFigure and sweepProgressFigure: each trial's final result, in trial order, scored by
- * validation accuracy (failed trials score NaN, which the figures skip). Booleans become strings (categories);
- * when trials stopped at different budgets, `epochs` is added as an axis.
- */
-export function sweepPlotTrials(records: TrialRecord[]): SweepTrial[] {
-  const finals = finalRecords(records);
-  const budgets = new Set(finals.map((r) => r.epochs));
-  return finals.map((r) => ({
-    params: {
-      ...Object.fromEntries(Object.entries(r.params).map(([k, v]) => [k, typeof v === 'boolean' ? String(v) : v])),
-      ...(budgets.size > 1 && { epochs: r.epochs }),
-    },
-    score: r.score ?? NaN,
-  }));
+  return frame(records.map(flatRow));
 }

@@ -2,18 +2,14 @@
  * Search spaces: parsing and validating the JSON form (spaces/*.json) or the TypeScript form (defineSpace with
  * choice/int/uniform/loguniform), and turning a trial's values into a TrainConfig.
  */
-import '../models';
 import { resolveConfig } from '../train/config';
 import type { TrainConfig } from '../train/types';
+import { UsageError } from '../util/errors';
 import { readJsonFile } from '../util/files';
 import type { ParamSpec, ParamValue, ParamValues, SearchSpace } from './types';
 
-export class SpaceError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SpaceError';
-  }
-}
+/** A search space that cannot be searched as written. */
+export class SpaceError extends UsageError {}
 
 type Kind = 'int' | 'number' | 'boolean' | 'string';
 

@@ -1,6 +1,5 @@
 /** Worker-thread entry: trains the jobs the pool sends, one at a time, with this thread's own tfjs backend. */
 import { parentPort, workerData } from 'worker_threads';
-import '../models';
 import type { MnistData } from '../data/mnist';
 import { runJob } from './job';
 import type { Job } from './types';

@@ -3,11 +3,11 @@
  * EISDIR or ENOSPC often carry no path, and JSON.parse never knows which file it was given.
  */
 import { readFileSync } from 'fs';
+import { PixelwiseError } from './errors';
 
-export class FileError extends Error {
+export class FileError extends PixelwiseError {
   constructor(readonly file: string, problem: string) {
     super(`${file}: ${problem}`);
-    this.name = 'FileError';
   }
 }
 

@@ -3,12 +3,13 @@ import { existsSync } from 'fs';
 import { join } from 'path';
 import { firstIndices } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
+import { Calibration, CALIBRATION_FILE, calibrateThreshold, writeCalibration } from '../eval/calibrate';
+import { evaluateModel, Evaluation } from '../eval/evaluate';
 import { loadModel } from '../models/io';
-import { runSplit } from '../train/config';
-import { checkImageSize, readRunConfig } from '../train/run';
+import { checkImageSize } from '../models/spec';
 import { readJsonFile } from '../util/files';
-import { Calibration, CALIBRATION_FILE, calibrateThreshold, writeCalibration } from './calibrate';
-import { evaluateModel, Evaluation } from './evaluate';
+import { runSplit } from './config';
+import { readRunConfig } from './run';
 
 export interface RunEvaluation {
   runDir: string;

@@ -8,14 +8,15 @@ import { existsSync, mkdirSync } from 'fs';
 import { join, relative, resolve } from 'path';
 import { firstIndices } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
+import { calibrationSummary } from '../eval/calibration';
+import { evaluateModel, evaluationOf, Evaluation } from '../eval/evaluate';
 import { loadModel } from '../models/io';
-import { runSplit } from '../train/config';
-import { checkImageSize, readRunConfig } from '../train/run';
-import type { RunSummary, TrainConfig } from '../train/types';
+import { checkImageSize } from '../models/spec';
 import { writeJsonAtomic } from '../util/atomic';
 import { readJsonFile } from '../util/files';
-import { calibrationSummary } from './calibration';
-import { evaluateModel, evaluationOf, Evaluation } from './evaluate';
+import { runSplit } from './config';
+import { readRunConfig } from './run';
+import type { RunSummary, TrainConfig } from './types';
 
 export interface EnsembleResult {
   outDir: string;
