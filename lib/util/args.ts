@@ -18,9 +18,13 @@ function joinNegativeValues(argv: string[], options: OptionSpec): string[] {
   return out;
 }
 
-export function parseCli<T extends OptionSpec>(argv: string[], options: T, allowPositionals = false) {
+type ParseConfig<T extends OptionSpec> = { args: string[]; options: T; allowPositionals: boolean; strict: true };
+/** Named, so the declarations of the build can refer to it (util's own name for it is not exported). */
+export type ParsedCli<T extends OptionSpec> = ReturnType<typeof parseArgs<ParseConfig<T>>>;
+
+export function parseCli<T extends OptionSpec>(argv: string[], options: T, allowPositionals = false): ParsedCli<T> {
   try {
-    return parseArgs<{ args: string[]; options: T; allowPositionals: boolean; strict: true }>({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
+    return parseArgs<ParseConfig<T>>({ args: joinNegativeValues(argv, options), options, allowPositionals, strict: true });
   } catch (err) {
     throw new UsageError((err as Error).message.split('\n')[0]);
   }
