@@ -3,7 +3,7 @@
  * images of lib/data/hard-images (the README's table): per variant, the share of the first N MNIST test
  * digits predicted as the untouched digit; for composed numbers of 2–6 digits, the share read exactly.
  */
-import { join, resolve } from 'path';
+import { resolve } from 'path';
 import { parseArgs } from 'util';
 import { initBackend } from '../lib/backend/select';
 import * as H from '../lib/data/hard-images';
@@ -12,13 +12,14 @@ import { createRng } from '../lib/data/random';
 import { argmaxRows, predictProbabilities } from '../lib/eval/evaluate';
 import { loadModel } from '../lib/models';
 import { MNIST_PIXELS, preprocessImage, segmentNumber, toGrayscale } from '../lib/preprocess';
+import { modelDir } from '../lib/train/run-dir';
 
 (async () => {
   const { values } = parseArgs({ options: { run: { type: 'string' }, count: { type: 'string', default: '300' }, numbers: { type: 'string', default: '200' } } });
   if (!values.run) throw new Error('--run DIR is required');
   await initBackend('wasm');
   const { test } = await loadMnist();
-  const model = await loadModel(join(resolve(values.run), 'model'));
+  const model = await loadModel(modelDir(resolve(values.run)));
   const predict = (inputs: Float32Array[]) => {
     const batch = new Float32Array(inputs.length * MNIST_PIXELS);
     inputs.forEach((x, i) => batch.set(x, i * MNIST_PIXELS));

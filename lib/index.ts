@@ -19,7 +19,9 @@ export type { AttentionMap, AttentionMaps, AttentionMatrices, VitConfig } from '
 
 export { resolveConfig, ConfigError } from './train/config';
 export { BASE_CONFIG, RECIPES } from './train/recipes';
-export { defaultRunDir, readRunConfig, trainRun } from './train/run';
+export { trainRun } from './train/run';
+export { defaultRunDir, isFinishedRun, loadRun, loadRuns, readRunConfig } from './train/run-dir';
+export type { RunRecord } from './train/run-dir';
 export type { RunOptions, RunResult } from './train/run';
 export type { EpochMetrics, RunSummary, TrainConfig } from './train/types';
 

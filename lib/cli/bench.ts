@@ -8,7 +8,7 @@ import { ENGINES, Engine } from '../../bench/types';
 import { BACKEND_ORDER } from '../backend/select';
 import { modelNames } from '../models/registry';
 import { writeJsonAtomic } from '../util/atomic';
-import { RESULTS_DIR } from '../util/paths';
+import { RESULTS_DIR, timestampName } from '../util/paths';
 import { choiceOption, intOption, numberOption, parseCli, runCli, UsageError } from './cli';
 
 const DEFAULTS = { batchSize: 128, steps: 10, seed: 42, maxStepSeconds: 30 };
@@ -39,7 +39,6 @@ benchmark says so and runs the rest.
                            (writes results/bench/<timestamp>-time-to-accuracy.json)
 `;
 
-const stamp = (now = new Date()) => now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
 
 runCli('bench', USAGE, async () => {
   const { values } = parseCli(process.argv.slice(2), {
@@ -64,7 +63,7 @@ runCli('bench', USAGE, async () => {
       throw new UsageError(`--time-to-accuracy trains with one tfjs engine: --backend must be one of ${BACKEND_ORDER.join(', ')}`);
     }
     const result = await timeToAccuracy(target, { model, backend });
-    const file = join(RESULTS_DIR, 'bench', `${stamp()}-time-to-accuracy.json`);
+    const file = join(RESULTS_DIR, 'bench', `${timestampName()}-time-to-accuracy.json`);
     writeJsonAtomic(file, result);
     process.stdout.write(renderTimeToAccuracy(result) + `written to ${file}\n`);
     if (values.json) process.stdout.write(JSON.stringify({ timeToAccuracy: result }) + '\n');
@@ -83,7 +82,7 @@ runCli('bench', USAGE, async () => {
     },
     log,
   );
-  const file = join(RESULTS_DIR, 'bench', `${stamp()}.json`);
+  const file = join(RESULTS_DIR, 'bench', `${timestampName()}.json`);
   writeJsonAtomic(file, report);
   process.stdout.write(renderReport(report) + `\nwritten to ${file}\n`);
   if (values.json) process.stdout.write(JSON.stringify(jsonSummary(report)) + '\n');

@@ -12,6 +12,7 @@ import { loadCalibration } from '../train/evaluate-run';
 import { loadModel } from '../models';
 import { MODEL_FILE, readSavedModel } from '../models/manifest';
 import { defaultModelRun } from '../report/reference';
+import { modelDir as runModelDir, readRunConfigFile, readSummary } from '../train/run-dir';
 import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
 import { intOption, parseCli, runCli, UsageError } from './cli';
 
@@ -45,7 +46,7 @@ function runName(dir: string): string {
 
 async function readRun(dir: string): Promise<ServedRun> {
   if (!existsSync(dir)) throw new Error(`${dir}: no such run directory`);
-  const modelDir = join(dir, 'model');
+  const modelDir = runModelDir(dir);
   if (!existsSync(join(modelDir, MODEL_FILE))) throw new Error(`${dir}: no finished run here (model/model.json missing)`);
   // Loaded here once, at start, rather than failing inside the page: a truncated weight file or an unknown
   // layer class is refused naming the file.
@@ -55,15 +56,15 @@ async function readRun(dir: string): Promise<ServedRun> {
   // The page flags uncertain digits as predict does; computed once here for runs trained before calibration.json.
   const { threshold } = await loadCalibration(dir);
   // config.json and summary.json only label the page: a missing or damaged one is no reason to refuse.
-  const readJson = (file: string) => {
+  const tolerant = <T>(read: () => T) => {
     try {
-      return JSON.parse(readFileSync(join(dir, file), 'utf8'));
+      return read();
     } catch {
       return undefined;
     }
   };
-  const config = readJson('config.json');
-  const summary = readJson('summary.json');
+  const config = tolerant(() => readRunConfigFile(dir));
+  const summary = tolerant(() => readSummary(dir));
   return {
     modelDir,
     modelFiles: new Set(['model.json', ...weightFiles]),

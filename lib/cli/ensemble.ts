@@ -2,7 +2,7 @@
 import { relative, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
 import { evaluateEnsemble } from '../train/ensemble';
-import { defaultRunDir } from '../train/run';
+import { defaultRunDir } from '../train/run-dir';
 import { choiceOption, parseCli, runCli, UsageError } from './cli';
 
 const USAGE = `

@@ -1,10 +1,9 @@
 /** npm run evaluate — reloads a run's saved model and recomputes its test (or validation) metrics into evaluation*.json. */
-import { existsSync } from 'fs';
 import { basename, join, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
 import { evaluateRun } from '../train/evaluate-run';
+import { hasModel, isFinishedRun, readSummary } from '../train/run-dir';
 import { writeJsonAtomic } from '../util/atomic';
-import { readJsonFile } from '../util/files';
 import { choiceOption, intOption, parseCli, runCli, UsageError } from './cli';
 
 const USAGE = `
@@ -34,7 +33,7 @@ runCli('evaluate', USAGE, async (argv) => {
   const split = choiceOption('split', values.split, ['test', 'validation'] as const) ?? 'test';
   if (!values.run) throw new UsageError('--run DIR is required');
   const runDir = resolve(values.run);
-  if (!existsSync(join(runDir, 'model', 'model.json'))) throw new Error(`${runDir}: no finished run here (model/model.json missing)`);
+  if (!hasModel(runDir)) throw new Error(`${runDir}: no finished run here (model/model.json missing)`);
   const backend = await initBackend(choiceOption('backend', values.backend, BACKEND_ORDER));
   const { evaluation, samples } = await evaluateRun(runDir, {
     dataDir: values.data ? resolve(values.data) : undefined,
@@ -50,12 +49,11 @@ runCli('evaluate', USAGE, async (argv) => {
     process.stdout.write(line + '\n');
     return;
   }
-  const summaryFile = join(runDir, 'summary.json');
   // The evaluation just computed is kept whatever state summary.json is in; a damaged one is reported after.
   let recorded: { testAccuracy: number } | undefined;
   let summaryError: Error | undefined;
   try {
-    recorded = existsSync(summaryFile) ? readJsonFile(summaryFile) : undefined;
+    recorded = isFinishedRun(runDir) ? readSummary(runDir) : undefined;
   } catch (err) {
     summaryError = err as Error;
   }

@@ -4,6 +4,7 @@ import { existsSync } from 'fs';
 import { join, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
 import { loadCalibration } from '../train/evaluate-run';
+import { modelDir } from '../train/run-dir';
 import { defaultModelRun } from '../report/reference';
 import { argmaxRows, predictProbabilities } from '../eval/evaluate';
 import { NUM_CLASSES } from '../data/mnist';
@@ -43,7 +44,7 @@ const round = (p: number) => Number(p.toFixed(6));
 
 function modelDirOf(run: string): string {
   if (!existsSync(run)) throw new Error(`${run}: no such run directory`);
-  for (const dir of [join(run, 'model'), run]) if (existsSync(join(dir, 'model.json'))) return dir;
+  for (const dir of [modelDir(run), run]) if (existsSync(join(dir, 'model.json'))) return dir;
   throw new Error(`${run}: no saved model here (expected model/model.json of a finished run)`);
 }
 

@@ -1,6 +1,4 @@
 /** Notebook-series plumbing: run records, result tables, the figures the notebooks add, and the HTML report. */
-export { loadRun, loadRuns, isFinishedRun } from './runs';
-export type { RunRecord } from './runs';
 export { runSeriesSweep, seriesDir, trainSeriesModel } from './experiments';
 export { architecturesFrame, calibrationFrame, runsFrame, perClassFrame, perClassF1Frame, confusedPairs, confusedPairsFrame, runLabel, tableData, tableHtml, toCsv, formatCell } from './tables';
 export { frame } from '../util/frame';

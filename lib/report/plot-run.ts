@@ -7,14 +7,14 @@ import { loadModel } from '../models/io';
 import { ExportFormat, ExporterOptions, FigureExporter } from '../plot/export';
 import { InterpretOptions, interpretFigures } from './interpret-figures';
 import { misclassifiedExamples, NamedFigure, runFigures } from './run-figures';
-import { loadRun, RunRecord } from './runs';
+import { loadRun, modelDir, RunRecord } from '../train/run-dir';
 
 /**
  * The run's saved model re-evaluated on the run's own test images, and what interpretFigures draws from
  * it. The model is disposed before this returns.
  */
 export async function interpretRun(run: RunRecord, data: MnistData, options: InterpretOptions = {}): Promise<{ evaluation: Evaluation; figures: NamedFigure[] }> {
-  const model = await loadModel(join(run.dir, 'model'));
+  const model = await loadModel(modelDir(run.dir));
   try {
     const indices = firstIndices(data.test.count, run.config.testLimit);
     const evaluation = evaluateModel(model, data.test, indices);

@@ -3,7 +3,6 @@
  * preprocessing of each shown step by step, the run's reading of it (confidence and the calibrated uncertain
  * flag, as npm run predict prints them), and a whole number read with segmentNumber, as predict --number does.
  */
-import { join } from 'path';
 import { DARK_ON_WHITE, HARD_VARIANTS, mnistDigit, onPaper, randomNumber } from '../data/hard-images';
 import { type DigitSet, NUM_CLASSES } from '../data/mnist';
 import { createRng, deriveSeed } from '../data/random';
@@ -14,7 +13,7 @@ import { numberBoxesFigure, StepPanel, stepsFigure } from '../plot/steps';
 import { crop, GrayImage, inkBoundingBox, inkSteps, preprocessGray, resize, segmentNumber, toGrayscale } from '../preprocess';
 import type { Row } from './tables';
 import type { NamedFigure } from './run-figures';
-import type { RunRecord } from './runs';
+import { modelDir, type RunRecord } from '../train/run-dir';
 
 export interface RealInputOptions {
   /** Names of HARD_VARIANTS to show. */
@@ -56,7 +55,7 @@ export async function readRealInput(run: RunRecord, test: DigitSet, options: Rea
   const unknown = options.variants.filter((v) => !HARD_VARIANTS[v]);
   if (unknown.length) throw new Error(`unknown hard variant(s) ${unknown.map((v) => `"${v}"`).join(', ')} (known: ${Object.keys(HARD_VARIANTS).join('; ')})`);
   const { threshold } = await loadCalibration(run.dir);
-  const model = await loadModel(join(run.dir, 'model'));
+  const model = await loadModel(modelDir(run.dir));
   try {
     const cases = options.variants.flatMap((variant) => options.digits.map((index) => ({ variant, index })));
     const rows: StepPanel[][] = [];

@@ -4,18 +4,16 @@
  * report, the tables and the model table read it like any run. Models that err on different images outvote
  * each other's mistakes; averaging probabilities (not votes) lets a confident member outweigh an unsure one.
  */
-import { existsSync, mkdirSync } from 'fs';
-import { join, relative, resolve } from 'path';
+import { mkdirSync } from 'fs';
+import { relative, resolve } from 'path';
 import { firstIndices } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
 import { calibrationSummary } from '../eval/calibration';
 import { evaluateModel, evaluationOf, Evaluation } from '../eval/evaluate';
 import { loadModel } from '../models/io';
 import { checkImageSize } from '../models/spec';
-import { writeJsonAtomic } from '../util/atomic';
-import { readJsonFile } from '../util/files';
 import { runSplit } from './config';
-import { readRunConfig } from './run';
+import { isRunDir, modelDir, readRunConfig, readSummary, writeRunConfig, writeSummary } from './run-dir';
 import type { RunSummary, TrainConfig } from './types';
 
 export interface EnsembleResult {
@@ -39,11 +37,10 @@ const splitKey = (c: TrainConfig) => JSON.stringify([c.valFraction, c.splitSeed 
 
 export async function evaluateEnsemble(runDirs: string[], outDir: string, options: { data?: MnistData } = {}): Promise<EnsembleResult> {
   if (runDirs.length < 2) throw new Error(`an ensemble needs at least two runs, got ${runDirs.length}`);
-  if (existsSync(join(outDir, 'config.json'))) throw new Error(`${outDir}: already holds a run; choose another --out`);
+  if (isRunDir(outDir)) throw new Error(`${outDir}: already holds a run; choose another --out`);
   const members = runDirs.map((dir) => {
     const config = readRunConfig(dir);
-    if (!existsSync(join(dir, 'summary.json'))) throw new Error(`${dir}: the run has not finished (no summary.json)`);
-    return { dir, config, summary: readJsonFile<RunSummary>(join(dir, 'summary.json')) };
+    return { dir, config, summary: readSummary(dir) };
   });
   const testLimits = new Set(members.map((m) => m.config.testLimit ?? null));
   if (testLimits.size > 1) throw new Error(`the runs were tested on different test subsets (testLimit ${[...testLimits].join(', ')}): an ensemble needs one`);
@@ -56,7 +53,7 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
   const valProbabilities: Float32Array[] = [];
   let labels: { test: Int32Array; val?: Int32Array } | undefined;
   for (const member of members) {
-    const model = await loadModel(join(member.dir, 'model'));
+    const model = await loadModel(modelDir(member.dir));
     try {
       checkImageSize(model, { height: data.test.height, width: data.test.width }, data.source.dir);
       const test = evaluateModel(model, data.test, testIndices);
@@ -90,13 +87,14 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
     samplesPerSecond: 0,
   };
   mkdirSync(outDir, { recursive: true });
-  writeJsonAtomic(join(outDir, 'config.json'), {
-    config: { model: 'ensemble', members: members.map((m) => relative(resolve(outDir), resolve(m.dir))) },
+  writeRunConfig(outDir, {
+    // Not a TrainConfig: the report and the tables recognise an ensemble by its members.
+    config: { model: 'ensemble', members: members.map((m) => relative(resolve(outDir), resolve(m.dir))) } as unknown as TrainConfig,
     members: members.map((m) => ({ dir: relative(resolve(outDir), resolve(m.dir)), model: m.config.model, seed: m.config.seed, testAccuracy: m.summary.testAccuracy })),
     data: { ...data.source, testSamples: testIndices.length, valSamples: valIndices?.length ?? 0 },
     createdAt: new Date().toISOString(),
   });
-  writeJsonAtomic(join(outDir, 'summary.json'), summary);
+  writeSummary(outDir, summary);
   const noValidation = valIndices ? undefined : 'the members hold out different validation images (train them with one --split-seed)';
   return { outDir, summary, test, validation, noValidation };
 }

@@ -9,7 +9,7 @@ import { loadModel } from '../models/io';
 import { checkImageSize } from '../models/spec';
 import { readJsonFile } from '../util/files';
 import { runSplit } from './config';
-import { readRunConfig } from './run';
+import { modelDir, readRunConfig } from './run-dir';
 
 export interface RunEvaluation {
   runDir: string;
@@ -33,7 +33,7 @@ export async function evaluateRun(runDir: string, options: RunEvaluationOptions 
   const config = readRunConfig(runDir);
   const split = options.split ?? 'test';
   if (split === 'validation' && !(config.valFraction > 0)) throw new Error(`${runDir}: the run has no validation split (it trained with valFraction 0)`);
-  const model = await loadModel(join(runDir, 'model'));
+  const model = await loadModel(modelDir(runDir));
   const data = options.data ?? (await loadMnist(options.dataDir ?? config.dataDir));
   try {
     checkImageSize(model, { height: data.test.height, width: data.test.width }, data.source.dir);
@@ -53,7 +53,7 @@ export async function calibrateRun(runDir: string, options: { data?: MnistData }
   const config = readRunConfig(runDir);
   if (!(config.valFraction > 0)) throw new Error(`${runDir}: the run has no validation split to calibrate its uncertainty threshold on (train with --val-fraction > 0)`);
   const data = options.data ?? (await loadMnist(config.dataDir));
-  const model = await loadModel(join(runDir, 'model'));
+  const model = await loadModel(modelDir(runDir));
   const { val: indices } = runSplit(config, data.train.count);
   const val = evaluateModel(model, data.train, indices);
   model.dispose();

@@ -3,16 +3,15 @@
  * code version (config.json) equal those of the training asked for would come out the same (same seed, same
  * engine), so re-executing the notebook series skips it. The run is read back as trainRun returns it.
  */
-import { existsSync } from 'fs';
-import { join } from 'path';
 import type { DataSource, MnistData } from '../data/mnist';
 import { firstIndices } from '../data/dataset';
 import { evaluateModel } from '../eval/evaluate';
 import { loadModel } from '../models/io';
 import { codeVersion } from '../util/code-version';
-import { canonicalJson, readJsonFile, readJsonLinesFile } from '../util/files';
+import { canonicalJson } from '../util/files';
 import type { RunResult } from './run';
-import type { EpochMetrics, RunSummary, TrainConfig } from './types';
+import { hasModel, isFinishedRun, modelDir, readMetrics, readRunConfig, readRunConfigFile, readSummary } from './run-dir';
+import type { TrainConfig } from './types';
 
 interface RecordedRun {
   config?: TrainConfig;
@@ -22,8 +21,8 @@ interface RecordedRun {
 
 /** Why runDir cannot stand in for this training, or undefined when it can. */
 export function reuseMismatch(runDir: string, config: TrainConfig, source: DataSource): string | undefined {
-  if (!existsSync(join(runDir, 'summary.json')) || !existsSync(join(runDir, 'model', 'model.json'))) return 'no finished run';
-  const recorded = readJsonFile<RecordedRun>(join(runDir, 'config.json'));
+  if (!isFinishedRun(runDir) || !hasModel(runDir)) return 'no finished run';
+  const recorded = readRunConfigFile(runDir) as RecordedRun;
   if (canonicalJson(recorded.config) !== canonicalJson(config)) return 'the configuration changed';
   if (canonicalJson(recorded.data?.sha256) !== canonicalJson(source.sha256)) return 'the data changed';
   if (recorded.versions?.code !== codeVersion()) return 'the training code changed';
@@ -32,10 +31,10 @@ export function reuseMismatch(runDir: string, config: TrainConfig, source: DataS
 
 /** A finished run read back as trainRun returned it (the model loaded, the test set evaluated again). */
 export async function loadRunResult(runDir: string, data: MnistData): Promise<RunResult> {
-  const { config } = readJsonFile<{ config: TrainConfig }>(join(runDir, 'config.json'));
-  const summary = readJsonFile<RunSummary>(join(runDir, 'summary.json'));
-  const metrics = readJsonLinesFile<EpochMetrics>(join(runDir, 'metrics.jsonl'));
-  const model = await loadModel(join(runDir, 'model'));
+  const config = readRunConfig(runDir);
+  const summary = readSummary(runDir);
+  const metrics = readMetrics(runDir);
+  const model = await loadModel(modelDir(runDir));
   const test = evaluateModel(model, data.test, firstIndices(data.test.count, config.testLimit));
   return { runDir, config, metrics, summary, model, test };
 }

@@ -1,6 +1,6 @@
 /**
  * A complete training run: backend, data, model, the epoch loop with per-epoch checkpoints, final test
- * evaluation, and the run directory (config.json, metrics.jsonl, summary.json, model/). The CLI, the
+ * evaluation, and the run directory written through run-dir.ts. The CLI, the
  * notebooks and the tuner all train through trainRun.
  */
 import * as tf from '@tensorflow/tfjs';
@@ -17,15 +17,15 @@ import { evaluateModel, Evaluation } from '../eval/evaluate';
 import { buildModel, countParams, modelFamily } from '../models/registry';
 import { checkImageSize, ImageSize } from '../models/spec';
 import { saveModel } from '../models/io';
-import { removeTemporaries, writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
+import { removeTemporaries } from '../util/atomic';
 import { PixelwiseError } from '../util/errors';
-import { FileError, readJsonFile } from '../util/files';
 import { lockDirectory } from '../util/lock';
 import { codeVersion } from '../util/code-version';
-import { PROJECT_ROOT, RUNS_DIR } from '../util/paths';
+import { PROJECT_ROOT } from '../util/paths';
 import { progressBar } from '../util/progress';
 import { CHECKPOINT_DIR, findCheckpoint, loadAverage, loadCheckpoint, saveCheckpoint, CheckpointState } from './checkpoint';
 import { runSplit, validateConfig } from './config';
+import { clearMetrics, defaultRunDir, isRunDir, modelDir, RUN_LOCK_FILE, writeMetrics, writeRunConfig, writeSummary } from './run-dir';
 import { WeightAverage } from './ema';
 import { createOptimizer, setLearningRate } from './optimizer';
 import { learningRateAt } from './schedule';
@@ -60,11 +60,6 @@ export interface RunResult {
   test: Evaluation;
 }
 
-export function defaultRunDir(model: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return join(RUNS_DIR, `${stamp}-${model}`);
-}
-
 function projectVersions() {
   let commit = 'unknown';
   try {
@@ -76,24 +71,13 @@ function projectVersions() {
   return { node: process.version, tfjs: tf.version.tfjs, pixelwise: pkg.version as string, commit, code: codeVersion() };
 }
 
-export function readRunConfig(runDir: string): TrainConfig {
-  const file = join(runDir, 'config.json');
-  if (!existsSync(file)) throw new Error(`${runDir}: not a run directory (no config.json)`);
-  const config = readJsonFile<{ config?: TrainConfig }>(file).config;
-  if (typeof config?.model !== 'string') throw new FileError(file, 'no "config" with a model: not written by npm run train');
-  return config;
-}
-
-/** Two processes training into one run directory would overwrite each other's files: the second refuses. */
-export const RUN_LOCK_FILE = 'run.lock';
-
 /** The loss became NaN or infinite: the run stops at that step, unfinished. */
 export class DivergedError extends PixelwiseError {}
 
 export async function trainRun(config: TrainConfig, options: RunOptions = {}): Promise<RunResult> {
   validateConfig(config);
   const runDir = options.runDir ?? defaultRunDir(config.model);
-  if (options.resume && !existsSync(join(runDir, 'config.json'))) throw new Error(`${runDir}: nothing to resume (no config.json)`);
+  if (options.resume && !isRunDir(runDir)) throw new Error(`${runDir}: nothing to resume (no config.json)`);
   const created = !existsSync(runDir);
   mkdirSync(runDir, { recursive: true });
   const release = lockDirectory(runDir, RUN_LOCK_FILE, 'a training');
@@ -109,7 +93,7 @@ export async function trainRun(config: TrainConfig, options: RunOptions = {}): P
 async function trainLocked(config: TrainConfig, runDir: string, options: RunOptions): Promise<RunResult> {
   const log = (line: string) => options.verbose && process.stderr.write(line + '\n');
   const checkpointDir = options.resume ? findCheckpoint(runDir) : undefined;
-  if (!options.resume && existsSync(join(runDir, 'config.json'))) {
+  if (!options.resume && isRunDir(runDir)) {
     throw new Error(`${runDir}: already holds a run; use --resume to continue it or choose another --run-dir`);
   }
   if (options.resume) {
@@ -128,8 +112,8 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
   log(`data: ${data.source.kind} ${data.source.dir} — train ${split.train.length}, validation ${split.val.length}, test ${testIndices.length}`);
 
   if (!checkpointDir) {
-    rmSync(join(runDir, 'metrics.jsonl'), { force: true });
-    writeJsonAtomic(join(runDir, 'config.json'), {
+    clearMetrics(runDir);
+    writeRunConfig(runDir, {
       config,
       data: { ...data.source, image, trainSamples: split.train.length, valSamples: split.val.length, testSamples: testIndices.length },
       backend,
@@ -223,7 +207,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
       trainedSamples: state.trainedSamples + seen,
     };
     await saveCheckpoint(runDir, model, optimizer, state, average);
-    writeJsonLinesAtomic(join(runDir, 'metrics.jsonl'), state.metrics);
+    writeMetrics(runDir, state.metrics);
     if (options.onEpoch?.(metrics, model) === 'stop' || options.signal?.aborted) break;
   }
 
@@ -252,8 +236,8 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
     trainSeconds: state.trainSeconds,
     samplesPerSecond: state.trainSeconds > 0 ? state.trainedSamples / state.trainSeconds : 0,
   };
-  await saveModel(model, join(runDir, 'model'));
-  writeJsonAtomic(join(runDir, 'summary.json'), summary);
+  await saveModel(model, modelDir(runDir));
+  writeSummary(runDir, summary);
   optimizer.dispose();
   log(`test accuracy ${(test.accuracy * 100).toFixed(2)}% (loss ${test.loss.toFixed(4)}) — run saved in ${runDir}`);
   return { runDir, config, metrics: state.metrics, summary, model, test };

@@ -3,14 +3,15 @@
  * The run directory decides how: an interrupted job resumes from its last complete epoch, a promoted trial
  * continues its previous rung's run or restarts (see jobStart), anything else starts afresh.
  */
-import { existsSync, readFileSync, rmSync } from 'fs';
+import { rmSync } from 'fs';
 import { join } from 'path';
 import { initBackend } from '../backend/select';
 import type { MnistData } from '../data/mnist';
 import { buildModel } from '../models/registry';
-import { DivergedError, RUN_LOCK_FILE, trainRun } from '../train/run';
+import { DivergedError, trainRun } from '../train/run';
+import { readRunConfigFile, RUN_LOCK_FILE, writeRunConfig } from '../train/run-dir';
 import type { TrainConfig } from '../train/types';
-import { writeJsonAtomic } from '../util/atomic';
+import { canonicalJson } from '../util/files';
 import type { Job, TrialRecord } from './types';
 
 export type JobOutcome = Pick<
@@ -18,23 +19,17 @@ export type JobOutcome = Pick<
   'status' | 'score' | 'valAcc' | 'valLoss' | 'trainAcc' | 'trainLoss' | 'testAccuracy' | 'testLoss' | 'modelParams' | 'error'
 > & { seconds: number; trainSeconds: number };
 
-/** JSON with sorted keys, so two configs compare equal whatever order their keys were written in. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_, v) => (v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort()) : v));
-}
-
-const sameExceptEpochs = (a: TrainConfig, b: TrainConfig) => canonical({ ...a, epochs: 0 }) === canonical({ ...b, epochs: 0 });
+const sameExceptEpochs = (a: TrainConfig, b: TrainConfig) => canonicalJson({ ...a, epochs: 0 }) === canonicalJson({ ...b, epochs: 0 });
 
 /** Whether trainRun should resume the run directory; clears it when its content cannot be reused. */
 function prepareRunDir(job: Job): boolean {
-  const file = join(job.runDir, 'config.json');
-  const onDisk = existsSync(file) ? JSON.parse(readFileSync(file, 'utf8')) : undefined;
-  const previous: TrainConfig | undefined = onDisk?.config;
+  const onDisk = readRunConfigFile(job.runDir);
+  const previous = onDisk?.config;
   if (previous && sameExceptEpochs(previous, job.config)) {
     if (previous.epochs === job.epochs) return true;
     if (job.start === 'continue' && previous.epochs < job.epochs) {
       // config.json describes the run to its new end, so `npm run train -- --resume` would continue it the same way.
-      writeJsonAtomic(file, { ...onDisk, config: job.config });
+      writeRunConfig(job.runDir, { ...onDisk, config: job.config });
       return true;
     }
   }

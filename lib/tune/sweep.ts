@@ -8,7 +8,7 @@ import { join, relative, resolve } from 'path';
 import { loadMnist, MnistData } from '../data/mnist';
 import { validateConfig } from '../train/config';
 import { defaultThreads, type BackendName } from '../backend/select';
-import { RESULTS_DIR } from '../util/paths';
+import { RESULTS_DIR, timestampName } from '../util/paths';
 import type { JobOutcome } from './job';
 import { dueJobs, jobKey, JobRef, jobStart, makePlan, PlanOptions, totalJobs } from './plan';
 import { defaultWorkers, WorkerPool } from './pool';
@@ -50,8 +50,7 @@ export interface SweepResult {
 }
 
 export function defaultSweepDir(model: string, sampler: string, now = new Date()): string {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
-  return join(RESULTS_DIR, 'sweeps', `${stamp}-${model}-${sampler}`);
+  return join(RESULTS_DIR, 'sweeps', `${timestampName(now)}-${model}-${sampler}`);
 }
 
 function makeJob(definition: SweepDefinition, dir: string, ref: JobRef): Job {

@@ -15,3 +15,8 @@ export const RESULTS_DIR = join(PROJECT_ROOT, 'results');
 export const RUNS_DIR = join(RESULTS_DIR, 'runs');
 /** The committed reference runs: every registered model trained with its full recipe, and the best ensemble. */
 export const REFERENCE_DIR = join(RESULTS_DIR, 'reference');
+
+/** "20261202-125501" (UTC) to start a directory name: sorts by time, and no shell or filesystem minds it. */
+export function timestampName(now = new Date()): string {
+  return now.toISOString().replace(/[-:]/g, '').replace(/\..*/, '').replace('T', '-');
+}
