@@ -8,12 +8,11 @@ import { mkdirSync } from 'fs';
 import { relative, resolve } from 'path';
 import { firstIndices } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
-import { calibrationSummary } from '../eval/calibration';
 import { evaluateModel, evaluationOf, Evaluation } from '../eval/evaluate';
 import { loadModel } from '../models/io';
 import { checkImageSize } from '../models/spec';
 import { runSplit } from './config';
-import { isRunDir, modelDir, readRunConfig, readSummary, writeRunConfig, writeSummary } from './run-dir';
+import { evaluationSummary, isRunDir, modelDir, readRunConfig, readSummary, writeRunConfig, writeSummary } from './run-dir';
 import type { RunSummary, TrainConfig } from './types';
 
 export interface EnsembleResult {
@@ -67,7 +66,6 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
   }
   const test = evaluationOf(mean(testProbabilities), labels!.test);
   const validation = valIndices ? evaluationOf(mean(valProbabilities), labels!.val!) : undefined;
-  const calibration = calibrationSummary(test, validation);
   const summary: RunSummary = {
     model: 'ensemble',
     family: 'ensemble',
@@ -75,14 +73,7 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
     backend: [...new Set(members.map((m) => m.summary.backend))].join(', '),
     // What the ensemble cost to train: every member's epochs and seconds.
     epochs: members.reduce((sum, m) => sum + m.summary.epochs, 0),
-    ...(validation ? { valAccuracy: validation.accuracy } : {}),
-    testAccuracy: test.accuracy,
-    testLoss: test.loss,
-    confusionMatrix: test.confusionMatrix,
-    perClass: test.perClass,
-    macro: test.macro,
-    ece: calibration.ece,
-    calibration,
+    ...evaluationSummary(test, validation),
     trainSeconds: members.reduce((sum, m) => sum + m.summary.trainSeconds, 0),
     samplesPerSecond: 0,
   };

@@ -11,6 +11,8 @@
  */
 import { existsSync, readdirSync, rmSync } from 'fs';
 import { basename, join, resolve } from 'path';
+import { calibrationSummary } from '../eval/calibration';
+import type { Evaluation } from '../eval/evaluate';
 import { writeJsonAtomic, writeJsonLinesAtomic } from '../util/atomic';
 import { FileError, readJsonFile, readJsonLinesFile } from '../util/files';
 import { RUNS_DIR, timestampName } from '../util/paths';
@@ -87,6 +89,21 @@ export function clearMetrics(runDir: string): void {
 export function readMetrics(runDir: string): EpochMetrics[] {
   const file = join(runDir, METRICS_FILE);
   return existsSync(file) ? readJsonLinesFile<EpochMetrics>(file) : [];
+}
+
+/** The fields of summary.json that describe the delivered model's predictions: validation, test, calibration. */
+export function evaluationSummary(test: Evaluation, validation?: Evaluation) {
+  const calibration = calibrationSummary(test, validation);
+  return {
+    ...(validation ? { valAccuracy: validation.accuracy } : {}),
+    testAccuracy: test.accuracy,
+    testLoss: test.loss,
+    confusionMatrix: test.confusionMatrix,
+    perClass: test.perClass,
+    macro: test.macro,
+    ece: calibration.ece,
+    calibration,
+  };
 }
 
 export function writeSummary(runDir: string, summary: RunSummary): void {

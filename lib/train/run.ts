@@ -11,7 +11,6 @@ import { initBackend } from '../backend/select';
 import { batchesOf, epochOrder, firstIndices, makeBatch } from '../data/dataset';
 import { loadMnist, MnistData } from '../data/mnist';
 import { createRng, deriveSeed, seedMathRandom } from '../data/random';
-import { calibrationSummary } from '../eval/calibration';
 import { calibrateThreshold, writeCalibration } from '../eval/calibrate';
 import { evaluateModel, Evaluation } from '../eval/evaluate';
 import { buildModel, countParams, modelFamily } from '../models/registry';
@@ -25,7 +24,7 @@ import { PROJECT_ROOT } from '../util/paths';
 import { progressBar } from '../util/progress';
 import { CHECKPOINT_DIR, findCheckpoint, loadAverage, loadCheckpoint, saveCheckpoint, CheckpointState } from './checkpoint';
 import { runSplit, validateConfig } from './config';
-import { clearMetrics, defaultRunDir, isRunDir, modelDir, RUN_LOCK_FILE, writeMetrics, writeRunConfig, writeSummary } from './run-dir';
+import { clearMetrics, defaultRunDir, evaluationSummary, isRunDir, modelDir, RUN_LOCK_FILE, writeMetrics, writeRunConfig, writeSummary } from './run-dir';
 import { WeightAverage } from './ema';
 import { createOptimizer, setLearningRate } from './optimizer';
 import { learningRateAt } from './schedule';
@@ -218,21 +217,13 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
   const val = split.val.length ? evaluateModel(model, data.train, split.val) : undefined;
   if (val) writeCalibration(runDir, calibrateThreshold(val.probabilities, val.labels));
   const test = evaluateModel(model, data.test, testIndices);
-  const calibration = calibrationSummary(test, val);
   const summary: RunSummary = {
     model: config.model,
     family: modelFamily(config.model, config.modelOptions),
     params,
     backend: backend.name,
     epochs: state.epochsDone,
-    ...(val ? { valAccuracy: val.accuracy } : {}),
-    testAccuracy: test.accuracy,
-    testLoss: test.loss,
-    confusionMatrix: test.confusionMatrix,
-    perClass: test.perClass,
-    macro: test.macro,
-    ece: calibration.ece,
-    calibration,
+    ...evaluationSummary(test, val),
     trainSeconds: state.trainSeconds,
     samplesPerSecond: state.trainSeconds > 0 ? state.trainedSamples / state.trainSeconds : 0,
   };
