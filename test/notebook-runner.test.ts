@@ -11,7 +11,7 @@ import { executeNotebook } from '../lib/notebook/execute';
 import { CodeCell, joinText, Notebook, readNotebook, splitLines } from '../lib/notebook/ipynb';
 import { declaresParam, injectionFromArgs, injectionFor } from '../lib/notebook/parameters';
 import { parseKeyValue } from '../lib/util/key-value';
-import { NotebookFailure, planSeries, runSeries } from '../lib/notebook/series';
+import { crashLines, NotebookFailure, planSeries, runSeries } from '../lib/notebook/series';
 
 const dir = mkdtempSync(join(tmpdir(), 'pixelwise-nb-'));
 const cwd = process.cwd();
@@ -160,6 +160,27 @@ series('one process per notebook, in order; stops at the first failure and names
   assert.ok(existsSync(join(outDir, '01-good.ipynb')));
   assert.ok(existsSync(join(outDir, '02-failing.ipynb')));
   assert.not.ok(existsSync(join(outDir, '03-never.ipynb')));
+});
+
+series('a notebook process that dies is reported with the error it printed, not its stack frames', async () => {
+  // Written to the descriptor itself, as Node does for a fatal exception: a cell's process.stderr is captured.
+  const crash = "Error: boom from a watcher\\n    at FSWatcher.emit (node:events:524:28)\\nNode.js v20.20.2\\n";
+  const crashing = save('04-crashing.ipynb', notebook([{ source: `require('fs').writeSync(2, '${crash}');\nprocess.exit(7);` }]));
+  let error: unknown;
+  try {
+    await runSeries([crashing], { outDir: join(dir, 'crash') });
+  } catch (err) {
+    error = err;
+  }
+  const message = (error as Error).message;
+  assert.match(message, /^04-crashing\.ipynb: the notebook process died \(exit code 7\): Error: boom from a watcher$/);
+  assert.not.match(message, / at /);
+});
+
+series('crashLines keeps the error lines of a Node crash and drops its stack and version banner', () => {
+  const stderr = ['/x/typescript.js:6104', '      throw err;', '      ^', '', "Error: ENOENT: no such file or directory, watch '/work/x'", '    at FSWatcher.<computed> (node:internal/fs/watchers:247:19)', '    at Object.watch (node:fs:2469:36)', '', 'Node.js v20.20.2', ''].join('\n');
+  assert.is(crashLines(stderr), "throw err; | ^ | Error: ENOENT: no such file or directory, watch '/work/x'");
+  assert.is(crashLines(''), '');
 });
 
 series.after(() => rmSync(dir, { recursive: true, force: true }));

@@ -87,6 +87,18 @@ export async function runSeries(files: string[], options: SeriesOptions = {}): P
   return runs;
 }
 
+/**
+ * What a crashed process's stderr says about the crash: its last lines without the stack frames and Node's
+ * version banner, which would otherwise fill the summary and push out the error itself.
+ */
+export function crashLines(stderr: string, count = 3): string {
+  const lines = stderr.split('\n').map((line) => line.trim());
+  return lines
+    .filter((line) => line && !/^at /.test(line) && !/^Node\.js v\d/.test(line))
+    .slice(-count)
+    .join(' | ');
+}
+
 function runWorker(job: WorkerJob): Promise<WorkerReply> {
   // Under ts-node (tests, development) the worker is a .ts file and needs ts-node too.
   const script = join(__dirname, `worker${extname(__filename)}`);
@@ -108,7 +120,7 @@ function runWorker(job: WorkerJob): Promise<WorkerReply> {
     // 'close' (not 'exit') comes after the IPC channel has delivered everything.
     child.on('close', (code, signal) => {
       if (reply) return resolvePromise(reply);
-      const last = stderrTail.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
+      const last = crashLines(stderrTail);
       resolvePromise({ error: `the notebook process died (${signal ?? `exit code ${code}`})${last ? `: ${last}` : ''}` });
     });
     child.send(job);
