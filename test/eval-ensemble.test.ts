@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend } from '../lib/backend/select';
 import { firstIndices } from '../lib/data/dataset';
-import { evaluateEnsemble } from '../lib/train/ensemble';
+import { chooseMembers, evaluateEnsemble } from '../lib/train/ensemble';
 import { evaluateModel, evaluationOf } from '../lib/eval/evaluate';
 import { resolveConfig } from '../lib/train/config';
 import { RunResult, trainRun } from '../lib/train/run';
@@ -57,6 +57,40 @@ test('an ensemble refuses a single run, an unfinished member and an occupied out
   await rejects(() => evaluateEnsemble([runs[0].runDir], join(tempDir(), 'e'), { data }), /at least two runs, got 1/);
   await rejects(() => evaluateEnsemble([runs[0].runDir, tempDir()], join(tempDir(), 'e'), { data }), /not a run directory \(no config\.json\)/);
   await rejects(() => evaluateEnsemble([runs[0].runDir, runs[1].runDir], runs[2].runDir, { data }), /already holds a run; choose another --out/);
+});
+
+/** Softmax-like rows for `labels`: `confidence` on the label, or on the next class at the `wrongAt` images. */
+function candidate(labels: number[], wrongAt: number[], confidence: number): Float32Array {
+  const p = new Float32Array(labels.length * 10).fill((1 - confidence) / 9);
+  labels.forEach((label, i) => (p[i * 10 + (wrongAt.includes(i) ? (label + 1) % 10 : label)] = confidence));
+  return p;
+}
+
+test('greedy selection starts from the best candidate and adds only what raises the validation figure', () => {
+  const labels = Int32Array.from([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+  const l = [...labels];
+  // a, b and c each miss one image (a the most confident, so the best alone); only all three outvote each
+  // miss. d misses everything and can only hurt.
+  const a = candidate(l, [0], 0.9);
+  const b = candidate(l, [1], 0.8);
+  const c = candidate(l, [2], 0.7);
+  const d = candidate(l, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 0.9);
+  const chosen = chooseMembers([d, c, b, a], labels);
+  assert.equal(chosen[0], { index: 3, valAccuracy: 0.9 });
+  assert.equal(chosen.map((x) => x.index).sort(), [1, 2, 3]);
+  assert.is(chosen[chosen.length - 1].valAccuracy, 1);
+});
+
+test('choosing members records the candidates and the choice, and needs one validation split', async () => {
+  const data = await mnistSubset(400, 120);
+  const outDir = join(tempDir(), 'chosen');
+  const result = await evaluateEnsemble([runs[0].runDir, runs[1].runDir], outDir, { data, choose: true });
+  assert.ok(result.chosen!.length >= 1);
+  const config = JSON.parse(readFileSync(join(outDir, 'config.json'), 'utf8'));
+  assert.equal(config.config.members, result.chosen!.map((c) => relative(outDir, c.dir)));
+  assert.equal(config.choice.candidates, runs.slice(0, 2).map((r) => relative(outDir, r.runDir)));
+  assert.is(result.summary.valAccuracy, result.chosen![result.chosen!.length - 1].valAccuracy);
+  await rejects(() => evaluateEnsemble([runs[0].runDir, runs[2].runDir], join(tempDir(), 'e'), { data, choose: true }), /same validation images .*--split-seed/);
 });
 
 test.run();

@@ -6,9 +6,12 @@ import { defaultRunDir } from '../train/run-dir';
 import { choiceOption, parseCli, runCli, UsageError } from './cli';
 
 const USAGE = `
-Usage: npm run ensemble -- --runs DIR DIR... [--out DIR] [--backend B]
+Usage: npm run ensemble -- --runs DIR DIR... [--choose] [--out DIR] [--backend B]
 
   --runs DIR...   two or more finished runs (npm run train, or results/reference/<name>)
+  --choose        pick the members among the runs on the validation split alone: the best run, then the run
+                  that raises the ensemble's validation accuracy (then lowers its loss) most, until none does
+                  (the runs must share a validation split: train them with one --split-seed)
   --out DIR       where the ensemble goes (default results/runs/<timestamp>-ensemble)
   --backend B     ${BACKEND_ORDER.join(' | ')}
 
@@ -19,15 +22,18 @@ metrics, calibration, "family": "ensemble"), read by the report and npm run plot
 `;
 
 runCli('ensemble', USAGE, async (argv) => {
-  const { values, positionals } = parseCli(argv, { runs: { type: 'string', multiple: true }, out: { type: 'string' }, backend: { type: 'string' } }, true);
+  const { values, positionals } = parseCli(argv, { runs: { type: 'string', multiple: true }, choose: { type: 'boolean' }, out: { type: 'string' }, backend: { type: 'string' } }, true);
   const runs = [...(values.runs ?? []), ...positionals].map((dir) => resolve(dir));
   if (runs.length < 2) throw new UsageError('--runs needs two or more run directories');
   const outDir = values.out ? resolve(values.out) : defaultRunDir('ensemble');
   await initBackend(choiceOption('backend', values.backend, BACKEND_ORDER));
-  const { summary, validation, noValidation } = await evaluateEnsemble(runs, outDir);
+  const { summary, validation, noValidation, chosen } = await evaluateEnsemble(runs, outDir, { choose: values.choose });
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  for (const [i, c] of (chosen ?? []).entries()) {
+    process.stdout.write(`${i ? 'added' : 'chose'} ${relative(process.cwd(), c.dir)}: validation ${pct(c.valAccuracy)}\n`);
+  }
   process.stdout.write(
-    `ensemble of ${runs.length}: test accuracy ${pct(summary.testAccuracy)} (loss ${summary.testLoss.toFixed(4)}); ` +
+    `ensemble of ${chosen?.length ?? runs.length}: test accuracy ${pct(summary.testAccuracy)} (loss ${summary.testLoss.toFixed(4)}); ` +
       (validation ? `validation ${pct(validation.accuracy)}` : `no validation figure: ${noValidation}`) +
       ` — saved in ${relative(process.cwd(), outDir) || '.'}\n`,
   );

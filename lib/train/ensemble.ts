@@ -3,6 +3,8 @@
  * as a run-like directory (config.json naming the members, summary.json with the fields of a run's), so the
  * report, the tables and the model table read it like any run. Models that err on different images outvote
  * each other's mistakes; averaging probabilities (not votes) lets a confident member outweigh an unsure one.
+ * With `choose`, the members are picked from the candidates on the validation split alone (greedy forward
+ * selection, Caruana et al. 2004), so the test figure stays the honest, once-only measurement.
  */
 import { mkdirSync } from 'fs';
 import { relative, resolve } from 'path';
@@ -23,6 +25,8 @@ export interface EnsembleResult {
   validation?: Evaluation;
   /** Why there is no validation figure, when there is none. */
   noValidation?: string;
+  /** With `choose`: the candidates picked, in the order they joined, and the validation accuracy after each. */
+  chosen?: { dir: string; valAccuracy: number }[];
 }
 
 const mean = (arrays: Float32Array[]) => {
@@ -31,27 +35,52 @@ const mean = (arrays: Float32Array[]) => {
   return out;
 };
 
+/** Which of two evaluations is better on validation: accuracy first, then loss (finer-grained than one image). */
+const better = (a: Evaluation, b: Evaluation | undefined) => !b || a.accuracy > b.accuracy || (a.accuracy === b.accuracy && a.loss < b.loss);
+
+/**
+ * Greedy forward selection: start from the best single candidate, then add the one that improves the
+ * ensemble's validation figure most, until none does. Returns the candidates' indices in joining order and
+ * the validation accuracy after each addition.
+ */
+export function chooseMembers(valProbabilities: Float32Array[], labels: Int32Array): { index: number; valAccuracy: number }[] {
+  const chosen: { index: number; valAccuracy: number }[] = [];
+  let current: Evaluation | undefined;
+  for (;;) {
+    let best: { index: number; evaluation: Evaluation } | undefined;
+    valProbabilities.forEach((candidate, index) => {
+      if (chosen.some((c) => c.index === index)) return;
+      const evaluation = evaluationOf(mean([...chosen.map((c) => valProbabilities[c.index]), candidate]), labels);
+      if (better(evaluation, best?.evaluation)) best = { index, evaluation };
+    });
+    if (!best || !better(best.evaluation, current)) return chosen;
+    chosen.push({ index: best.index, valAccuracy: best.evaluation.accuracy });
+    current = best.evaluation;
+  }
+}
+
 /** Same split: same validation images, so the ensemble's validation figure is of images no member trained on. */
 const splitKey = (c: TrainConfig) => JSON.stringify([c.valFraction, c.splitSeed ?? c.seed, c.trainLimit ?? null, c.dataDir ?? null]);
 
-export async function evaluateEnsemble(runDirs: string[], outDir: string, options: { data?: MnistData } = {}): Promise<EnsembleResult> {
+export async function evaluateEnsemble(runDirs: string[], outDir: string, options: { data?: MnistData; choose?: boolean } = {}): Promise<EnsembleResult> {
   if (runDirs.length < 2) throw new Error(`an ensemble needs at least two runs, got ${runDirs.length}`);
   if (isRunDir(outDir)) throw new Error(`${outDir}: already holds a run; choose another --out`);
-  const members = runDirs.map((dir) => {
+  const candidates = runDirs.map((dir) => {
     const config = readRunConfig(dir);
     return { dir, config, summary: readSummary(dir) };
   });
-  const testLimits = new Set(members.map((m) => m.config.testLimit ?? null));
+  const testLimits = new Set(candidates.map((m) => m.config.testLimit ?? null));
   if (testLimits.size > 1) throw new Error(`the runs were tested on different test subsets (testLimit ${[...testLimits].join(', ')}): an ensemble needs one`);
-  const data = options.data ?? (await loadMnist(members[0].config.dataDir));
-  const testIndices = firstIndices(data.test.count, members[0].config.testLimit);
-  const sameSplit = new Set(members.map((m) => splitKey(m.config))).size === 1 && members[0].config.valFraction > 0;
-  const valIndices = sameSplit ? runSplit(members[0].config, data.train.count).val : undefined;
+  const sameSplit = new Set(candidates.map((m) => splitKey(m.config))).size === 1 && candidates[0].config.valFraction > 0;
+  if (options.choose && !sameSplit) throw new Error('choosing members needs runs that hold out the same validation images (train them with one --split-seed)');
+  const data = options.data ?? (await loadMnist(candidates[0].config.dataDir));
+  const testIndices = firstIndices(data.test.count, candidates[0].config.testLimit);
+  const valIndices = sameSplit ? runSplit(candidates[0].config, data.train.count).val : undefined;
 
-  const testProbabilities: Float32Array[] = [];
-  const valProbabilities: Float32Array[] = [];
+  let testProbabilities: Float32Array[] = [];
+  let valProbabilities: Float32Array[] = [];
   let labels: { test: Int32Array; val?: Int32Array } | undefined;
-  for (const member of members) {
+  for (const member of candidates) {
     const model = await loadModel(modelDir(member.dir));
     try {
       checkImageSize(model, { height: data.test.height, width: data.test.width }, data.source.dir);
@@ -63,6 +92,15 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
     } finally {
       model.dispose();
     }
+  }
+  let members = candidates;
+  let chosen: EnsembleResult['chosen'];
+  if (options.choose) {
+    const picks = chooseMembers(valProbabilities, labels!.val!);
+    members = picks.map((p) => candidates[p.index]);
+    testProbabilities = picks.map((p) => testProbabilities[p.index]);
+    valProbabilities = picks.map((p) => valProbabilities[p.index]);
+    chosen = picks.map((p) => ({ dir: candidates[p.index].dir, valAccuracy: p.valAccuracy }));
   }
   const test = evaluationOf(mean(testProbabilities), labels!.test);
   const validation = valIndices ? evaluationOf(mean(valProbabilities), labels!.val!) : undefined;
@@ -82,10 +120,17 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
     // Not a TrainConfig: the report and the tables recognise an ensemble by its members.
     config: { model: 'ensemble', members: members.map((m) => relative(resolve(outDir), resolve(m.dir))) } as unknown as TrainConfig,
     members: members.map((m) => ({ dir: relative(resolve(outDir), resolve(m.dir)), model: m.config.model, seed: m.config.seed, testAccuracy: m.summary.testAccuracy })),
+    ...(chosen && {
+      choice: {
+        rule: 'greedy forward selection on the validation split (accuracy, then loss), from the candidates',
+        candidates: candidates.map((m) => relative(resolve(outDir), resolve(m.dir))),
+        joined: chosen.map((c) => ({ dir: relative(resolve(outDir), resolve(c.dir)), valAccuracy: c.valAccuracy })),
+      },
+    }),
     data: { ...data.source, testSamples: testIndices.length, valSamples: valIndices?.length ?? 0 },
     createdAt: new Date().toISOString(),
   });
   writeSummary(outDir, summary);
   const noValidation = valIndices ? undefined : 'the members hold out different validation images (train them with one --split-seed)';
-  return { outDir, summary, test, validation, noValidation };
+  return { outDir, summary, test, validation, noValidation, chosen };
 }
