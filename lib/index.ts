@@ -18,7 +18,9 @@ export { attentionMaps, attentionMatrices, attentionOverlayMaps, buildVit, vitCo
 export type { AttentionMap, AttentionMaps, AttentionMatrices, VitConfig } from './models';
 
 export { resolveConfig, ConfigError } from './train/config';
-export { BASE_CONFIG, RECIPES } from './train/recipes';
+export { BASE_CONFIG, TRAIN_OPTIONS } from './train/options';
+export type { OptionDef, OptionKind, SweepRole } from './train/options';
+export { RECIPES } from './train/recipes';
 export { trainRun } from './train/run';
 export { defaultRunDir, isFinishedRun, loadRun, loadRuns, readRunConfig } from './train/run-dir';
 export type { RunRecord } from './train/run-dir';

@@ -6,17 +6,15 @@ import { loadSpace } from '../tune/space';
 import { readDefinition } from '../tune/store';
 import { resumeSweep, runSweep, SweepResult } from '../tune/sweep';
 import { resolveConfig } from '../train/config';
-import type { ParamValues, SweepDefinition, TrialRecord } from '../tune/types';
+import { SAMPLERS, type ParamValues, type SweepDefinition, type TrialRecord } from '../tune/types';
 import { choiceOption, intOption, parseCli, runCli, UsageError } from './cli';
-
-const SAMPLERS = ['grid', 'random', 'halving', 'hyperband'] as const;
 
 const USAGE = `
 Usage: npm run tune -- --space FILE [options]
        npm run tune -- --resume --sweep-dir DIR [--workers N]
 
   --space FILE          search space (JSON), e.g. spaces/cnn-small.json
-  --sampler S           grid | random | halving | hyperband (default random)
+  --sampler S           ${SAMPLERS.join(' | ')} (default random)
   --trials N            trials to sample (grid: the first N combinations, default all)
   --max-epochs N        epochs of a full trial (default: the model's recipe)
   --min-epochs N        first-rung budget of halving and hyperband (default 1)
