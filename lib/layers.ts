@@ -11,7 +11,7 @@ export const LAYERS: readonly (readonly string[])[] = [
   ['train'], // training runs and the run directory
   ['tune', 'analysis'], // hyperparameter sweeps over runs; interpretation of a trained model
   ['plot'], // figure builders and their export
-  ['report', 'notebook', 'bench'], // the HTML report, the notebook runner, the benchmarks
+  ['report', 'notebook', 'bench', 'demo'], // the HTML report, the notebook runner, the benchmarks, the drawing page's server
   ['cli'], // one thin file per command
   ['index'], // lib/index.ts, the package's entry
 ];
