@@ -39,6 +39,7 @@ export type { CalibrationSummary, Reliability, ReliabilityBin } from './eval/cal
 export * from './analysis';
 export * from './plot';
 export * from './tune';
+export { runSeriesSweep, seriesDir, trainSeriesModel } from './experiments/series';
 export * from './report';
 
 export { PROJECT_ROOT, RESULTS_DIR, RUNS_DIR } from './util/paths';
