@@ -41,8 +41,6 @@ export interface OptionDef {
   readonly sweep?: SweepRole;
 }
 
-const recipe = "(default: the model's recipe)";
-
 export const TRAIN_OPTIONS = {
   model: {
     kind: 'string',
@@ -56,7 +54,7 @@ export const TRAIN_OPTIONS = {
     kind: 'int',
     flag: 'epochs',
     arg: 'N',
-    help: `training epochs ${recipe}`,
+    help: "training epochs (default: the model's recipe)",
     default: 2,
     range: 'positive',
     sweep: { setBy: 'epochs is the sampler budget: use --max-epochs (and --min-epochs for halving)' },

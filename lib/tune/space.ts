@@ -3,7 +3,7 @@
  * choice/int/uniform/loguniform), and turning a trial's values into a TrainConfig.
  */
 import { resolveConfig } from '../train/config';
-import { OPTION_NAMES, optionDef, type OptionName, type SweepRole } from '../train/options';
+import { OPTION_NAMES, optionDef, type OptionName } from '../train/options';
 import type { TrainConfig } from '../train/types';
 import { UsageError } from '../util/errors';
 import { readJsonFile } from '../util/files';
@@ -20,11 +20,12 @@ const kindIn = (name: OptionName): Kind => {
   if (kind === 'int' || kind === 'number' || kind === 'boolean') return kind;
   return 'string';
 };
-const withRole = (test: (role: SweepRole | undefined) => boolean) => OPTION_NAMES.filter((name) => test(optionDef(name).sweep));
+const kindsOf = (role: 'search' | 'fixed'): Record<string, Kind> =>
+  Object.fromEntries(OPTION_NAMES.filter((name) => optionDef(name).sweep === role).map((name) => [name, kindIn(name)]));
 
 /** Training options a space may search, and those it may only fix (their values must be of their kind). */
-const SEARCHABLE = Object.fromEntries(withRole((role) => role === 'search').map((name) => [name, kindIn(name)])) as Record<string, Kind>;
-const FIXED_ONLY = Object.fromEntries(withRole((role) => role === 'fixed').map((name) => [name, kindIn(name)])) as Record<string, Kind>;
+const SEARCHABLE = kindsOf('search');
+const FIXED_ONLY = kindsOf('fixed');
 
 /** Options the sweep itself sets, with where they come from instead. */
 const SET_BY_SWEEP = Object.fromEntries(
