@@ -18,7 +18,9 @@ export { attentionMaps, attentionMatrices, attentionOverlayMaps, buildVit, vitCo
 export type { AttentionMap, AttentionMaps, AttentionMatrices, VitConfig } from './models';
 
 export { resolveConfig, ConfigError } from './train/config';
-export { BASE_CONFIG, RECIPES } from './train/recipes';
+export { BASE_CONFIG, TRAIN_OPTIONS } from './train/options';
+export type { OptionDef, OptionKind, SweepRole } from './train/options';
+export { RECIPES } from './train/recipes';
 export { trainRun } from './train/run';
 export { defaultRunDir, isFinishedRun, loadRun, loadRuns, readRunConfig } from './train/run-dir';
 export type { RunRecord } from './train/run-dir';
@@ -37,6 +39,7 @@ export type { CalibrationSummary, Reliability, ReliabilityBin } from './eval/cal
 export * from './analysis';
 export * from './plot';
 export * from './tune';
+export { runSeriesSweep, seriesDir, trainSeriesModel } from './experiments/series';
 export * from './report';
 
 export { PROJECT_ROOT, RESULTS_DIR, RUNS_DIR } from './util/paths';

@@ -4,7 +4,7 @@ import { join } from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend } from '../lib/backend/select';
-import { FRESH_ENV, seriesDir, trainSeriesModel } from '../lib/report/experiments';
+import { FRESH_ENV, seriesDir, trainSeriesModel } from '../lib/experiments/series';
 import { resolveConfig } from '../lib/train/config';
 import { loadRunResult, reuseMismatch } from '../lib/train/reuse';
 import { trainRun } from '../lib/train/run';

@@ -1,7 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { resolveConfig } from '../lib/train/config';
-import { BASE_CONFIG, RECIPES } from '../lib/train/recipes';
+import { BASE_CONFIG } from '../lib/train/options';
+import { RECIPES } from '../lib/train/recipes';
 import { learningRateAt, ScheduleSpec } from '../lib/train/schedule';
 
 const spec = (schedule: ScheduleSpec['schedule'], warmupSteps = 0): ScheduleSpec => ({ schedule, lr: 1, totalSteps: 100, warmupSteps, stepsPerEpoch: 10 });

@@ -5,7 +5,9 @@
 import * as tf from '@tensorflow/tfjs';
 import { PixelwiseError } from '../util/errors';
 
-export type BackendName = 'onednn' | 'node' | 'wasm-threaded' | 'wasm' | 'cpu';
+/** The engines, in the order initBackend tries them when no preference is given. */
+export const BACKEND_ORDER = ['onednn', 'node', 'wasm-threaded', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_ORDER)[number];
 
 export interface BackendInfo {
   /** Our name for it. */

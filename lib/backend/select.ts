@@ -10,15 +10,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { PixelwiseError, UsageError } from '../util/errors';
-import { BackendInfo, BackendName, setBackend, unavailable } from './activate';
+import { BACKEND_ORDER, BackendInfo, BackendName, setBackend, unavailable } from './activate';
 import { ONEDNN_BACKEND, ONEDNN_KERNELS, registerOnednn } from './onednn';
 import { registerWasmTrainingKernels, WASM_TRAINING_KERNELS } from './wasm-kernels';
 import { activateWasmThreaded, checkWasmThreads, defaultWasmThreads } from './wasm-threaded';
 
 export type { BackendInfo, BackendName } from './activate';
-
-/** Tried in this order when no preference is given. */
-export const BACKEND_ORDER: readonly BackendName[] = ['onednn', 'node', 'wasm-threaded', 'wasm', 'cpu'];
+export { BACKEND_ORDER };
 
 export interface BackendOptions {
   /** Threads of the multi-threaded engines (onednn, wasm-threaded); default: every core, at most 8 (defaultWasmThreads). */

@@ -1,7 +1,7 @@
 /** npm run evaluate — reloads a run's saved model and recomputes its test (or validation) metrics into evaluation*.json. */
 import { basename, join, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
-import { evaluateRun } from '../train/evaluate-run';
+import { EVALUATION_SPLITS, evaluateRun } from '../train/evaluate-run';
 import { hasModel, isFinishedRun, readSummary } from '../train/run-dir';
 import { writeJsonAtomic } from '../util/atomic';
 import { choiceOption, intOption, parseCli, runCli, UsageError } from './cli';
@@ -30,7 +30,7 @@ runCli('evaluate', USAGE, async (argv) => {
     tta: { type: 'boolean' },
     backend: { type: 'string' },
   });
-  const split = choiceOption('split', values.split, ['test', 'validation'] as const) ?? 'test';
+  const split = choiceOption('split', values.split, EVALUATION_SPLITS) ?? 'test';
   if (!values.run) throw new UsageError('--run DIR is required');
   const runDir = resolve(values.run);
   if (!hasModel(runDir)) throw new Error(`${runDir}: no finished run here (model/model.json missing)`);

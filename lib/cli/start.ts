@@ -1,8 +1,8 @@
 /** npm start — reproduces the experiments end to end: the whole notebook series, then the report. */
 import { rmSync } from 'fs';
 import { basename, relative } from 'path';
+import { FRESH_ENV } from '../experiments/series';
 import { planSeries, runSeries } from '../notebook/series';
-import { FRESH_ENV } from '../report/experiments';
 import { buildReport } from '../report/html';
 import { partsDir, REPORT_DIR } from '../report/record';
 import { formatSeconds } from '../util/progress';

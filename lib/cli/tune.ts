@@ -2,21 +2,18 @@
 import { resolve } from 'path';
 import { BACKEND_ORDER } from '../backend/select';
 import { defaultWorkers } from '../tune/pool';
+import { resumableSweep, sweepOptions, type SweepFlags } from '../tune/request';
 import { loadSpace } from '../tune/space';
-import { readDefinition } from '../tune/store';
 import { resumeSweep, runSweep, SweepResult } from '../tune/sweep';
-import { resolveConfig } from '../train/config';
-import type { ParamValues, SweepDefinition, TrialRecord } from '../tune/types';
+import { SAMPLERS, type ParamValues, type SweepDefinition, type TrialRecord } from '../tune/types';
 import { choiceOption, intOption, parseCli, runCli, UsageError } from './cli';
-
-const SAMPLERS = ['grid', 'random', 'halving', 'hyperband'] as const;
 
 const USAGE = `
 Usage: npm run tune -- --space FILE [options]
        npm run tune -- --resume --sweep-dir DIR [--workers N]
 
   --space FILE          search space (JSON), e.g. spaces/cnn-small.json
-  --sampler S           grid | random | halving | hyperband (default random)
+  --sampler S           ${SAMPLERS.join(' | ')} (default random)
   --trials N            trials to sample (grid: the first N combinations, default all)
   --max-epochs N        epochs of a full trial (default: the model's recipe)
   --min-epochs N        first-rung budget of halving and hyperband (default 1)
@@ -51,27 +48,6 @@ function describePlan(d: SweepDefinition, workers: number): string {
   return `${d.space.model}, ${d.sampler} sampler, ${d.plan.trials.length} trials (${brackets.join('; ')}), ${workers} worker${workers > 1 ? 's' : ''}`;
 }
 
-/** With --resume, sweep options may be repeated but must match what the sweep was started with. */
-function checkResumeOptions(d: SweepDefinition, given: Record<string, unknown>): void {
-  const recorded: Record<string, unknown> = {
-    sampler: d.sampler,
-    trials: d.plan.trials.length,
-    'max-epochs': d.maxEpochs,
-    'min-epochs': d.minEpochs,
-    eta: d.eta,
-    seed: d.seed,
-    'train-limit': d.trainLimit,
-    data: d.dataDir,
-    backend: d.backend,
-    threads: d.configs[0]?.threads,
-  };
-  for (const [name, value] of Object.entries(given)) {
-    if (value !== undefined && value !== recorded[name]) {
-      throw new UsageError(`--${name} ${value} differs from the sweep being resumed (${recorded[name] ?? 'unset'}); drop it to resume`);
-    }
-  }
-}
-
 function report(result: SweepResult, seconds: number): void {
   const { best, dir, records } = result;
   if (best) {
@@ -102,7 +78,7 @@ runCli('tune', USAGE, async (argv) => {
     resume: { type: 'boolean' },
   });
   const workers = intOption('workers', values.workers) ?? defaultWorkers();
-  const sweep = {
+  const flags: SweepFlags = {
     sampler: choiceOption('sampler', values.sampler, SAMPLERS),
     trials: intOption('trials', values.trials),
     'max-epochs': intOption('max-epochs', values['max-epochs']),
@@ -122,40 +98,13 @@ runCli('tune', USAGE, async (argv) => {
   if (values.resume) {
     if (!values['sweep-dir']) throw new UsageError('--resume needs --sweep-dir DIR (the sweep to continue)');
     const dir = resolve(values['sweep-dir']);
-    const definition = readDefinition(dir);
-    checkResumeOptions(definition, sweep);
-    if (values.space && JSON.stringify(loadSpace(values.space)) !== JSON.stringify(definition.space)) {
-      throw new UsageError(`--space ${values.space} differs from the space the sweep was started with; drop it to resume`);
-    }
+    resumableSweep(dir, flags, values.space);
     report(await resumeSweep(dir, { workers, onStart: onStart('resuming'), onResult: logResult }), (Date.now() - started) / 1000);
     return;
   }
 
   if (!values.space) throw new UsageError('--space FILE is required (e.g. spaces/cnn-small.json)');
-  const space = loadSpace(values.space);
-  const sampler = sweep.sampler ?? 'random';
-  if (sampler !== 'grid' && sweep.trials === undefined) throw new UsageError(`--trials N is required with --sampler ${sampler}`);
-  if (sampler !== 'halving' && sampler !== 'hyperband' && (sweep['min-epochs'] !== undefined || sweep.eta !== undefined)) {
-    throw new UsageError(`--min-epochs and --eta apply to the halving and hyperband samplers, not ${sampler}`);
-  }
-  const maxEpochs = sweep['max-epochs'] ?? resolveConfig({ model: space.model }).epochs;
-  if ((sweep['min-epochs'] ?? 1) > maxEpochs) throw new UsageError(`--min-epochs ${sweep['min-epochs']} exceeds --max-epochs ${maxEpochs}`);
-  const result = await runSweep({
-    space,
-    sampler,
-    trials: sweep.trials,
-    seed: sweep.seed ?? 42,
-    maxEpochs,
-    minEpochs: sweep['min-epochs'],
-    eta: sweep.eta,
-    trainLimit: sweep['train-limit'],
-    dataDir: sweep.data,
-    backend: sweep.backend,
-    threads: sweep.threads,
-    sweepDir: values['sweep-dir'],
-    workers,
-    onStart: onStart('sweeping'),
-    onResult: logResult,
-  });
+  const options = sweepOptions(loadSpace(values.space), flags);
+  const result = await runSweep({ ...options, sweepDir: values['sweep-dir'], workers, onStart: onStart('sweeping'), onResult: logResult });
   report(result, (Date.now() - started) / 1000);
 });

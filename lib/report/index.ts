@@ -1,5 +1,4 @@
-/** Notebook-series plumbing: run records, result tables, the figures the notebooks add, and the HTML report. */
-export { runSeriesSweep, seriesDir, trainSeriesModel } from './experiments';
+/** Notebook-series plumbing: result tables, the figures the notebooks add, and the HTML report. */
 export { architecturesFrame, calibrationFrame, runsFrame, perClassFrame, perClassF1Frame, confusedPairs, confusedPairsFrame, runLabel, tableData, tableHtml, toCsv, formatCell } from './tables';
 export { frame } from '../util/frame';
 export type { ConfusedPair, Row, RunLike, TableData } from './tables';

@@ -1,13 +1,9 @@
 /** Resolves a training configuration: base defaults ← the model's recipe ← explicit overrides, then validates it. */
-import { BACKEND_ORDER } from '../backend/select';
 import { trainValSplit } from '../data/dataset';
 import { checkModelOptions, getModelSpec } from '../models/registry';
-import { BASE_CONFIG, RECIPES } from './recipes';
 import { UsageError } from '../util/errors';
-import type { TrainConfig } from './types';
-
-const SCHEDULES = ['constant', 'step', 'cosine', 'onecycle'];
-const OPTIMIZERS = ['adam', 'adamw', 'sgd'];
+import { BASE_CONFIG, OPTION_NAMES, optionDef, type OptionName, type TrainConfig } from './options';
+import { RECIPES } from './recipes';
 
 /** A training configuration that cannot run as given. */
 export class ConfigError extends UsageError {}
@@ -21,29 +17,10 @@ export function resolveConfig(overrides: Partial<TrainConfig> & { model: string 
 }
 
 export function validateConfig(c: TrainConfig): void {
-  const positiveInt = (key: keyof TrainConfig, value: unknown) => {
-    if (!Number.isInteger(value) || (value as number) <= 0) throw new ConfigError(`${key} must be a positive integer, got ${value}`);
-  };
-  const inRange = (key: keyof TrainConfig, value: number, low: number, high: number) => {
-    if (!(value >= low && value < high)) throw new ConfigError(`${key} must be in [${low}, ${high}), got ${value}`);
-  };
-  positiveInt('epochs', c.epochs);
-  positiveInt('batchSize', c.batchSize);
-  if (!Number.isInteger(c.seed)) throw new ConfigError(`seed must be an integer, got ${c.seed}`);
-  if (!(c.lr > 0) || !isFinite(c.lr)) throw new ConfigError(`lr must be a positive number, got ${c.lr}`);
-  if (!SCHEDULES.includes(c.schedule)) throw new ConfigError(`schedule must be one of ${SCHEDULES.join(', ')}, got ${c.schedule}`);
-  if (!OPTIMIZERS.includes(c.optimizer)) throw new ConfigError(`optimizer must be one of ${OPTIMIZERS.join(', ')}, got ${c.optimizer}`);
-  if (c.backend !== undefined && !BACKEND_ORDER.includes(c.backend)) throw new ConfigError(`backend must be one of ${BACKEND_ORDER.join(', ')}, got ${c.backend}`);
-  if (c.threads !== undefined) positiveInt('threads', c.threads);
-  inRange('weightDecay', c.weightDecay, 0, 1);
-  inRange('labelSmoothing', c.labelSmoothing, 0, 1);
-  inRange('valFraction', c.valFraction, 0, 0.5);
+  for (const name of OPTION_NAMES) checkOption(name, c[name]);
+  // Checks across options, then the model's own options.
   inRange('warmupEpochs', c.warmupEpochs, 0, c.epochs + 1);
-  if (!(c.clipNorm >= 0)) throw new ConfigError(`clipNorm must be ≥ 0, got ${c.clipNorm}`);
   if (!(c.augmentShift >= 0) || !(c.augmentRotate >= 0)) throw new ConfigError('augmentShift and augmentRotate must be ≥ 0');
-  inRange('augmentScale', c.augmentScale, 0, 1);
-  inRange('ema', c.ema, 0, 1);
-  if (c.splitSeed !== undefined && !Number.isInteger(c.splitSeed)) throw new ConfigError(`splitSeed must be an integer, got ${c.splitSeed}`);
   try {
     checkModelOptions(c.model, c.modelOptions);
     // Ranges too (a negative width, a patch size that cannot tile the image): a sweep refuses its space up front.
@@ -51,8 +28,27 @@ export function validateConfig(c: TrainConfig): void {
   } catch (err) {
     throw new ConfigError((err as Error).message);
   }
-  if (c.trainLimit !== undefined) positiveInt('trainLimit', c.trainLimit);
-  if (c.testLimit !== undefined) positiveInt('testLimit', c.testLimit);
+}
+
+/** One option's value against its kind and range in the table; an optional option may be left out. */
+function checkOption(name: OptionName, value: unknown): void {
+  const { kind, range, choices, default: byDefault, required } = optionDef(name);
+  if (value === undefined && byDefault === undefined && !required) return;
+  if (kind === 'choice' && !choices!.includes(value as string)) throw new ConfigError(`${name} must be one of ${choices!.join(', ')}, got ${value}`);
+  if (kind === 'int') {
+    const positive = range === 'positive';
+    if (!Number.isInteger(value) || (positive && (value as number) <= 0)) throw new ConfigError(`${name} must be ${positive ? 'a positive integer' : 'an integer'}, got ${value}`);
+  }
+  if (kind === 'number' && range !== undefined) {
+    const x = value as number;
+    if (range === 'positive' && !(x > 0 && isFinite(x))) throw new ConfigError(`${name} must be a positive number, got ${x}`);
+    if (range === 'non-negative' && !(x >= 0)) throw new ConfigError(`${name} must be ≥ 0, got ${x}`);
+    if (Array.isArray(range)) inRange(name, x, range[0], range[1]);
+  }
+}
+
+function inRange(name: OptionName, value: number, low: number, high: number): void {
+  if (!(value >= low && value < high)) throw new ConfigError(`${name} must be in [${low}, ${high}), got ${value}`);
 }
 
 /** A run's train/validation split of `count` training images: the one training used, and evaluation recomputes. */

@@ -19,7 +19,8 @@ export interface RunEvaluation {
   samples: number;
 }
 
-export type EvaluationSplit = 'test' | 'validation';
+export const EVALUATION_SPLITS = ['test', 'validation'] as const;
+export type EvaluationSplit = (typeof EVALUATION_SPLITS)[number];
 
 export interface RunEvaluationOptions {
   dataDir?: string;

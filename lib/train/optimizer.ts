@@ -1,7 +1,10 @@
 /** Optimizers with a learning rate that can change every step, and their state as plain tensors for checkpoints. */
 import * as tf from '@tensorflow/tfjs';
 import { FUSED_ADAM, type FusedAdamAttrs } from '../backend/fused-names';
-import type { OptimizerName } from './types';
+
+/** sgd: momentum 0.9, Nesterov. */
+export const OPTIMIZERS = ['adam', 'adamw', 'sgd'] as const;
+export type OptimizerName = (typeof OPTIMIZERS)[number];
 
 export function createOptimizer(name: OptimizerName, lr: number): tf.Optimizer {
   return name === 'sgd' ? tf.train.momentum(lr, 0.9, true) : new Adam(lr, 0.9, 0.999);

@@ -1,24 +1,5 @@
-/** Each model's tested training recipe: the defaults a run starts from before command-line overrides. */
+/** Each model's tested training recipe: what it changes of the base defaults (options.ts) before command-line overrides. */
 import type { TrainConfig } from './types';
-
-export const BASE_CONFIG: Omit<TrainConfig, 'model'> = {
-  epochs: 2,
-  batchSize: 64,
-  lr: 0.001,
-  seed: 42,
-  optimizer: 'adam',
-  weightDecay: 0,
-  schedule: 'constant',
-  warmupEpochs: 0,
-  labelSmoothing: 0,
-  clipNorm: 0,
-  augment: false,
-  augmentShift: 2,
-  augmentRotate: 10,
-  augmentScale: 0,
-  ema: 0,
-  valFraction: 0.05,
-};
 
 export const RECIPES: Record<string, Partial<TrainConfig>> = {
   lenet5: { epochs: 5, lr: 0.002, schedule: 'cosine' },

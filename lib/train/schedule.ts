@@ -1,5 +1,6 @@
 /** Learning-rate schedules as pure functions of the step: linear warm-up, then constant, step, cosine or one-cycle. */
-import type { ScheduleName } from './types';
+export const SCHEDULES = ['constant', 'step', 'cosine', 'onecycle'] as const;
+export type ScheduleName = (typeof SCHEDULES)[number];
 
 export interface ScheduleSpec {
   schedule: ScheduleName;

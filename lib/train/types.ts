@@ -1,51 +1,12 @@
 /** The plain-data shapes a training run reads and writes (config.json, metrics.jsonl, summary.json). */
-import type { BackendName } from '../backend/select';
 import type { CalibrationSummary } from '../eval/calibration';
 import type { ClassMetrics } from '../eval/metrics';
 import type { ModelFamily } from '../models/spec';
 
-export type { BackendName };
-
-export type ScheduleName = 'constant' | 'step' | 'cosine' | 'onecycle';
-export type OptimizerName = 'adam' | 'adamw' | 'sgd';
-
-export interface TrainConfig {
-  model: string;
-  epochs: number;
-  batchSize: number;
-  lr: number;
-  seed: number;
-  optimizer: OptimizerName;
-  /** Decoupled weight decay (AdamW) or L2-free SGD decay; 0 disables it. */
-  weightDecay: number;
-  schedule: ScheduleName;
-  /** Epochs of linear warm-up before the schedule starts (fractions allowed). */
-  warmupEpochs: number;
-  labelSmoothing: number;
-  /** Clip the global gradient norm to this value; 0 disables clipping. */
-  clipNorm: number;
-  augment: boolean;
-  /** Max shift in pixels and rotation in degrees used when augment is on. */
-  augmentShift: number;
-  augmentRotate: number;
-  /** Max relative change of size used when augment is on (0.1: scaled by 0.9–1.1); 0 leaves the size alone. */
-  augmentScale: number;
-  /** Decay of the moving average of the weights that is validated, tested and saved (0.999: over about a
-   *  thousand steps); 0 turns it off and the live weights are used. */
-  ema: number;
-  /** Fraction of the training set held out for validation. */
-  valFraction: number;
-  /** Seed of the train/validation split alone (default: seed), so runs of several seeds can share one split. */
-  splitSeed?: number;
-  trainLimit?: number;
-  testLimit?: number;
-  dataDir?: string;
-  backend?: BackendName;
-  /** Threads of the multi-threaded engines (default: every core; a sweep divides them among its workers). */
-  threads?: number;
-  /** Model-specific options (widths, dropout, patch size, ...), passed to the model builder. */
-  modelOptions?: Record<string, number | string | boolean>;
-}
+export type { BackendName } from '../backend/select';
+export type { OptimizerName } from './optimizer';
+export type { TrainConfig } from './options';
+export type { ScheduleName } from './schedule';
 
 /** One line of metrics.jsonl. */
 export interface EpochMetrics {

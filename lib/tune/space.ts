@@ -3,6 +3,7 @@
  * choice/int/uniform/loguniform), and turning a trial's values into a TrainConfig.
  */
 import { resolveConfig } from '../train/config';
+import { OPTION_NAMES, optionDef, type OptionName } from '../train/options';
 import type { TrainConfig } from '../train/types';
 import { UsageError } from '../util/errors';
 import { readJsonFile } from '../util/files';
@@ -13,34 +14,26 @@ export class SpaceError extends UsageError {}
 
 type Kind = 'int' | 'number' | 'boolean' | 'string';
 
-/** Training options a space may search. Their values must be of this kind. */
-const SEARCHABLE: Record<string, Kind> = {
-  lr: 'number',
-  batchSize: 'int',
-  optimizer: 'string',
-  weightDecay: 'number',
-  schedule: 'string',
-  warmupEpochs: 'number',
-  labelSmoothing: 'number',
-  clipNorm: 'number',
-  augment: 'boolean',
-  augmentShift: 'number',
-  augmentRotate: 'number',
-  augmentScale: 'number',
-  ema: 'number',
+/** The space's kind of a training option's values: a choice's values are strings. */
+const kindIn = (name: OptionName): Kind => {
+  const { kind } = optionDef(name);
+  if (kind === 'int' || kind === 'number' || kind === 'boolean') return kind;
+  return 'string';
 };
+const kindsOf = (role: 'search' | 'fixed'): Record<string, Kind> =>
+  Object.fromEntries(OPTION_NAMES.filter((name) => optionDef(name).sweep === role).map((name) => [name, kindIn(name)]));
 
-/** Options that may only be fixed: searching them would change the data the scores are measured on. */
-const FIXED_ONLY: Record<string, Kind> = { valFraction: 'number', splitSeed: 'int', trainLimit: 'int', testLimit: 'int' };
+/** Training options a space may search, and those it may only fix (their values must be of their kind). */
+const SEARCHABLE = kindsOf('search');
+const FIXED_ONLY = kindsOf('fixed');
 
-/** Options the sweep itself sets. */
-const SET_BY_SWEEP: Record<string, string> = {
-  epochs: 'epochs is the sampler budget: use --max-epochs (and --min-epochs for halving)',
-  seed: 'seed comes from --seed (every trial trains with the sweep seed, so all share one validation split)',
-  model: 'the model is named at the top level of the space ("model": "cnn-small")',
-  dataDir: 'the data directory comes from --data',
-  backend: 'the backend comes from --backend',
-};
+/** Options the sweep itself sets, with where they come from instead. */
+const SET_BY_SWEEP = Object.fromEntries(
+  OPTION_NAMES.flatMap((name) => {
+    const role = optionDef(name).sweep;
+    return typeof role === 'object' ? [[name, role.setBy]] : [];
+  }),
+) as Record<string, string>;
 
 const MODEL_PREFIX = 'model.';
 const TYPES = ['choice', 'int', 'uniform', 'loguniform'];

@@ -24,7 +24,8 @@ export interface SearchSpace {
   params: Record<string, ParamSpec>;
 }
 
-export type SamplerName = 'grid' | 'random' | 'halving' | 'hyperband';
+export const SAMPLERS = ['grid', 'random', 'halving', 'hyperband'] as const;
+export type SamplerName = (typeof SAMPLERS)[number];
 
 /** Successive-halving rung: this many trials train to this many epochs. */
 export interface Rung {
