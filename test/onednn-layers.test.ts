@@ -1,6 +1,6 @@
 /**
- * The layers that run fused kernels on the oneDNN engine (lib/models/batch-norm.ts, the 'gelu' activation of
- * lib/models/gelu.ts, the ViTs' LayerNorm, and the softmax gradient): on onednn they match tfjs's own
+ * The layers that run fused kernels on the oneDNN engine (lib/models/batch-norm.ts, lib/models/conv.ts, the
+ * 'gelu' activation of lib/models/gelu.ts, the ViTs' LayerNorm, and the softmax gradient): on onednn they match tfjs's own
  * computation run on the CPU backend, on other engines they are tfjs's bit for bit, they save as tfjs's
  * layers, and they leave no tensor behind. Without the addon only the other-engine checks run.
  */
@@ -12,6 +12,7 @@ import { ONEDNN_BACKEND } from '../lib/backend/onednn';
 import { initBackend } from '../lib/backend/select';
 import { BATCH_NORM_TRAIN } from '../lib/backend/fused-names';
 import { batchNormalizationLayer } from '../lib/models/batch-norm';
+import { conv2dLayer } from '../lib/models/conv';
 import { Gelu } from '../lib/models/gelu';
 import { LayerNorm } from '../lib/models/vit-layers';
 import { assertClose, assertNoLeak, rand, runOn } from './kernel-cases';
@@ -66,6 +67,16 @@ function layerGradients(layer: tf.layers.Layer, shape: number[], seed: number): 
 
 const geluDense = () => tf.layers.dense({ units: 24, activation: 'gelu' });
 
+type ConvArgs = Parameters<typeof tf.layers.conv2d>[0];
+/** Input shape and layer arguments: relu with bias, linear without, valid and strided, one input channel, tanh (not fused). */
+const convCases: Array<[number[], ConvArgs]> = [
+  [[3, 9, 9, 4], { filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }],
+  [[2, 10, 10, 3], { filters: 5, kernelSize: 3, padding: 'same', useBias: false }],
+  [[2, 11, 11, 6], { filters: 4, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu' }],
+  [[4, 12, 12, 1], { filters: 32, kernelSize: 3, padding: 'valid', activation: 'relu' }],
+  [[2, 8, 8, 3], { filters: 4, kernelSize: 2, padding: 'same', activation: 'tanh' }],
+];
+
 const stockBatchNorm = (args: BatchNormArgs): tf.layers.Layer => tf.layers.batchNormalization(args);
 
 const shapes = [[16, 5], [7, 3], [2, 10, 6], [4, 6, 6, 3], [3, 5, 7, 32], [8, 28, 28, 32], [128, 256], [2, 9, 9, 64]];
@@ -86,6 +97,24 @@ test('the BatchNormalization layer saves as tfjs\'s, with the same config', () =
   const layers = (m: tf.Sequential) => (m.toJSON(null, false) as unknown as { config: { layers: unknown[] } }).config.layers;
   const strip = (l: unknown) => JSON.parse(JSON.stringify(l).replace(/"name":"[^"]*"/g, '"name":""'));
   assert.is((layers(ours)[0] as { class_name: string }).class_name, 'BatchNormalization');
+  assert.equal(layers(ours).map(strip), layers(stock).map(strip));
+  ours.dispose();
+  stock.dispose();
+});
+
+test('on other engines the Conv2D layer is tfjs\'s, bit for bit, and saves as tfjs\'s with the same config', async () => {
+  for (const backend of ['wasm', 'cpu']) {
+    for (const [shape, args] of convCases.slice(0, 3)) {
+      const bits = async (make: (a: ConvArgs) => tf.layers.Layer) =>
+        (await runOn(backend, () => layerGradients(make(args), shape, 120))).map((t) => Array.from(t.dataSync()));
+      assert.equal(await bits(conv2dLayer), await bits((a) => tf.layers.conv2d(a)), `${backend} ${shape}`);
+    }
+  }
+  const layers = (m: tf.Sequential) => (m.toJSON(null, false) as unknown as { config: { layers: unknown[] } }).config.layers;
+  const strip = (l: unknown) => JSON.parse(JSON.stringify(l).replace(/"name":"[^"]*"/g, '"name":""'));
+  const args: ConvArgs = { inputShape: [6, 6, 2], filters: 3, kernelSize: 3, activation: 'relu' };
+  const [ours, stock] = [conv2dLayer(args), tf.layers.conv2d(args)].map((layer) => tf.sequential({ layers: [layer] }));
+  assert.is((layers(ours)[0] as { class_name: string }).class_name, 'Conv2D');
   assert.equal(layers(ours).map(strip), layers(stock).map(strip));
   ours.dispose();
   stock.dispose();
@@ -157,7 +186,31 @@ if (!available) {
     }
   });
 
-  test('the fused layer norm, gelu and softmax gradient leave no tensor behind', () => {
+  test('the Conv2D layer matches tfjs\'s on cpu: output and the input, kernel and bias gradients', async () => {
+    for (const [shape, args] of convCases) {
+      const make = () => layerGradients(conv2dLayer(args), shape, 130);
+      assertClose(await runOn(ONEDNN_BACKEND, make), await runOn('cpu', () => layerGradients(tf.layers.conv2d(args), shape, 130)), `conv ${shape} ${JSON.stringify(args)}`);
+    }
+  });
+
+  test('a first Conv2D layer runs one kernel forward and computes no gradient for the image', async () => {
+    for (const args of convCases.slice(0, 2).map(([, a]) => a)) {
+      const layer = conv2dLayer(args);
+      layer.build([2, 9, 9, 4]);
+      const x = rand([2, 9, 9, 4], 140);
+      const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { kernels } = await tf.profile(() => tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, weights).value);
+      const names = kernels.map((k) => k.name);
+      assert.is(names.filter((n) => n === tf.Conv2DBackpropInput).length, 0, names.join(' '));
+      assert.is(names.filter((n) => n === tf.Conv2DBackpropFilter).length, 1, names.join(' '));
+      assert.not.ok(names.includes(tf.Add) || names.includes(tf.Relu) || names.includes(tf.Conv2D), names.join(' '));
+      tf.dispose([x, ...layer.weights.map((w) => w.read())]);
+    }
+  });
+
+  test('the fused conv, layer norm, gelu and softmax gradient leave no tensor behind', () => {
+    assertNoLeak('conv relu', () => layerGradients(conv2dLayer(convCases[0][1]), convCases[0][0], 150));
+    assertNoLeak('conv linear', () => layerGradients(conv2dLayer(convCases[1][1]), convCases[1][0], 151));
     assertNoLeak('layer norm', () => layerGradients(new LayerNorm(), [8, 49, 64], 100));
     assertNoLeak('gelu dense', () => layerGradients(geluDense(), [8, 49, 64], 101));
     assertNoLeak('softmax gradient', () => tf.grad((x: tf.Tensor) => tf.softmax(x).sum())(rand([8, 49], 102)));
