@@ -1,5 +1,6 @@
 /**
- * The layers that run fused kernels on the oneDNN engine (lib/models/batch-norm.ts, lib/models/conv.ts, the
+ * The layers that run fused kernels on the oneDNN engine (lib/models/batch-norm.ts with the relu after it,
+ * lib/models/activation.ts, lib/models/conv.ts, the
  * 'gelu' activation of lib/models/gelu.ts, the ViTs' LayerNorm, and the softmax gradient): on onednn they match tfjs's own
  * computation run on the CPU backend, on other engines they are tfjs's bit for bit, they save as tfjs's
  * layers, and they leave no tensor behind. Without the addon only the other-engine checks run.
@@ -11,6 +12,7 @@ import { loadAddon } from '../lib/backend/onednn/addon';
 import { ONEDNN_BACKEND } from '../lib/backend/onednn';
 import { initBackend } from '../lib/backend/select';
 import { BATCH_NORM_TRAIN } from '../lib/backend/fused-names';
+import { activationLayer } from '../lib/models/activation';
 import { batchNormalizationLayer } from '../lib/models/batch-norm';
 import { conv2dLayer } from '../lib/models/conv';
 import { Gelu } from '../lib/models/gelu';
@@ -62,6 +64,32 @@ function layerGradients(layer: tf.layers.Layer, shape: number[], seed: number): 
   const out = [y!, grads[x.name], ...weights.map((w) => grads[w.name])];
   x.dispose();
   for (const w of layer.weights) w.dispose();
+  return out;
+}
+
+/**
+ * Batch norm then relu in training, as cnn-deep has them: output and the gradients of sum(y * dy) for x, gamma
+ * and beta. `inModel`: the two layers in a model (the relu may join the batch norm); else the batch-norm layer
+ * alone and tf.relu after it.
+ */
+function batchNormRelu(shape: number[], seed: number, inModel: boolean): tf.Tensor[] {
+  const channels = shape[shape.length - 1];
+  const norm = batchNormalizationLayer({ inputShape: shape.slice(1) });
+  const model = inModel ? tf.sequential({ layers: [norm, activationLayer({ activation: 'relu' })] }) : null;
+  if (!inModel) norm.build(shape);
+  norm.setWeights([rand([channels], seed).add(1), rand([channels], seed + 1), rand([channels], seed + 2), tf.abs(rand([channels], seed + 3)).add(0.5)]);
+  const x = tf.variable(rand(shape, seed + 4).mul(2));
+  const dy = rand(shape, seed + 5);
+  const [gamma, beta] = norm.trainableWeights.map((w) => w.read() as tf.Variable);
+  let y: tf.Tensor | undefined;
+  const { grads } = tf.variableGrads(() => {
+    const out = model ? model.apply(x, { training: true }) as tf.Tensor : tf.relu(norm.apply(x, { training: true }) as tf.Tensor);
+    y = tf.keep(out);
+    return tf.sum(tf.mul(y, dy)) as tf.Scalar;
+  }, [x, gamma, beta]);
+  const out = [y!, grads[x.name], grads[gamma.name], grads[beta.name]];
+  x.dispose();
+  for (const w of norm.weights) w.dispose();
   return out;
 }
 
@@ -120,6 +148,18 @@ test('on other engines the Conv2D layer is tfjs\'s, bit for bit, and saves as tf
   stock.dispose();
 });
 
+test('the Activation layer saves as tfjs\'s, and batch norm then relu computes tfjs\'s on other engines, bit for bit', async () => {
+  const ours = tf.sequential({ layers: [activationLayer({ inputShape: [3], activation: 'relu' })] });
+  const json = (ours.toJSON(null, false) as unknown as { config: { layers: Array<{ class_name: string; config: { activation: string } }> } }).config.layers[0];
+  assert.is(json.class_name, 'Activation');
+  assert.is(json.config.activation, 'relu');
+  ours.dispose();
+  for (const backend of ['wasm', 'cpu']) {
+    const bits = async (inModel: boolean) => (await runOn(backend, () => batchNormRelu([4, 6, 6, 3], 160, inModel))).map((t) => Array.from(t.dataSync()));
+    assert.equal(await bits(true), await bits(false), backend);
+  }
+});
+
 test('the gelu activation is ours, saves as tfjs\'s \'gelu\', and elsewhere computes what tfjs\'s does, bit for bit', async () => {
   const dense = geluDense();
   assert.instance((dense as unknown as { activation: unknown }).activation, Gelu);
@@ -147,6 +187,18 @@ if (!available) {
         assertClose(actual, expected, `batch norm ${shape} ${JSON.stringify(args)}`);
       }
     }
+  });
+
+  test('a relu after batch norm joins its kernels: the bits of batch norm then tf.relu, no Relu kernel either way', async () => {
+    for (const shape of [[4, 6, 6, 3], [8, 28, 28, 32], [128, 256], [5, 7]]) {
+      const bits = async (inModel: boolean) => (await runOn(ONEDNN_BACKEND, () => batchNormRelu(shape, 170, inModel))).map((t) => Array.from(new Uint32Array(t.dataSync().buffer)));
+      assert.equal(await bits(true), await bits(false), `${shape}`);
+      assertClose(await runOn(ONEDNN_BACKEND, () => batchNormRelu(shape, 171, true)), await runOn('cpu', () => batchNormRelu(shape, 171, true)), `batch norm relu ${shape}`);
+    }
+    const { kernels } = await tf.profile(() => batchNormRelu([4, 6, 6, 3], 172, true));
+    const names = kernels.map((k) => k.name);
+    assert.not.ok(names.includes(tf.Relu) || names.includes('PixelwiseReluGrad'), names.join(' '));
+    assertNoLeak('batch norm relu', () => batchNormRelu([4, 6, 6, 3], 173, true));
   });
 
   test('the fused batch-norm gradient includes what reaches the batch statistics', async () => {

@@ -31,6 +31,8 @@ export const BATCH_NORM_TRAIN = 'PixelwiseBatchNormTrain';
 
 export interface BatchNormTrainAttrs {
   epsilon: number;
+  /** y is relu(y), the relu's gradient taken in the batch norm's. */
+  relu: boolean;
 }
 
 /** Layer norm over the last axis: inputs x, scale, offset (one value per column); output y. */

@@ -1,5 +1,6 @@
 /** The convolutional family: LeNet-5, a fast small CNN, the PyTorch-example CNN and a deeper batch-normalised CNN. */
 import * as tf from '@tensorflow/tfjs';
+import { activationLayer } from './activation';
 import { batchNormalizationLayer } from './batch-norm';
 import { conv2dLayer } from './conv';
 import { dropoutLayer } from './dropout';
@@ -22,7 +23,7 @@ function convBnRelu(filters: number): tf.layers.Layer[] {
   return [
     conv2dLayer({ filters, kernelSize: 3, padding: 'same', useBias: false }),
     batchNormalizationLayer(),
-    tf.layers.activation({ activation: 'relu' }),
+    activationLayer({ activation: 'relu' }),
   ];
 }
 
@@ -113,7 +114,7 @@ export function cnnDeep(options?: ModelOptions, image: ImageSize = MNIST_IMAGE):
       tf.layers.flatten(),
       tf.layers.dense({ units: 256, useBias: false }),
       batchNormalizationLayer(),
-      tf.layers.activation({ activation: 'relu' }),
+      activationLayer({ activation: 'relu' }),
       dropoutLayer({ rate: dropout * 2 }),
       tf.layers.dense({ units: 10 }),
     ],

@@ -78,22 +78,23 @@ function rowsAndChannels(x: TensorInfo): [rows: number, channels: number] {
 
 function batchNormTrain(args: KernelArgs<'x' | 'scale' | 'offset'>, addon: OnednnAddon): TensorInfo[] {
   const { x, scale, offset: shift } = args.inputs as Record<string, TensorInfo>;
-  const { epsilon } = args.attrs as unknown as BatchNormTrainAttrs;
+  const { epsilon, relu } = args.attrs as unknown as BatchNormTrainAttrs;
   const { backend } = args;
   const [rows, channels] = rowsAndChannels(x);
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')];
-  addon.batchNormTrain(heap(backend), ...[x, scale, shift, ...outs].map((t) => offset(backend, t)), rows, channels, epsilon);
+  addon.batchNormTrain(heap(backend), ...[x, scale, shift, ...outs].map((t) => offset(backend, t)), rows, channels, epsilon, relu ? 1 : 0);
   return outs;
 }
 
-function batchNormTrainGrad(args: KernelArgs<'dy' | 'x' | 'scale' | 'mean' | 'variance' | 'dMean' | 'dVariance'>, addon: OnednnAddon): TensorInfo[] {
-  const { dy, x, scale, mean, variance, dMean, dVariance } = args.inputs as Record<string, TensorInfo>;
+/** y (the forward's output) is given where the forward applied a relu. */
+function batchNormTrainGrad(args: KernelArgs<'dy' | 'x' | 'scale' | 'mean' | 'variance' | 'dMean' | 'dVariance' | 'y'>, addon: OnednnAddon): TensorInfo[] {
+  const { dy, x, scale, mean, variance, dMean, dVariance, y } = args.inputs as Record<string, TensorInfo>;
   const { epsilon } = args.attrs as unknown as BatchNormTrainAttrs;
   const { backend } = args;
   const [rows, channels] = rowsAndChannels(x);
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')];
   addon.batchNormTrainGrad(heap(backend), ...[dy, x, scale, mean, variance, dMean, dVariance, ...outs].map((t) => offset(backend, t)),
-    rows, channels, epsilon);
+    rows, channels, epsilon, offset(backend, y));
   return outs;
 }
 
@@ -155,12 +156,13 @@ export function registerFusedGradients(): void {
   tf.registerGradient({
     kernelName: BATCH_NORM_TRAIN,
     inputsToSave: ['x', 'scale'],
-    outputsToSave: [false, true, true],
+    outputsToSave: [true, true, true],
     gradFunc: (dys, saved, attrs) => {
       const [dy, dMean, dVariance] = dys as tf.Tensor[];
-      const [x, scale, mean, variance] = saved;
-      const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD,
-        { dy, x, scale, mean, variance, dMean, dVariance }, attrs) as tf.Tensor[];
+      const [x, scale, y, mean, variance] = saved;
+      const inputs: tf.NamedTensorMap = { dy, x, scale, mean, variance, dMean, dVariance };
+      if ((attrs as unknown as BatchNormTrainAttrs).relu) inputs.y = y;
+      const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, attrs) as tf.Tensor[];
       return { x: () => dx, scale: () => dScale, offset: () => dOffset };
     },
   });
