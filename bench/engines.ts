@@ -14,6 +14,24 @@ const TORCH_SCRIPT = join(__dirname, 'torch_reference.py');
 const CHILD_SCRIPT = join(__dirname, 'child.ts');
 /** A hung child must not hang the whole benchmark; a real measurement stays far below this. */
 const CHILD_TIMEOUT_MS = 20 * 60 * 1000;
+/**
+ * glibc malloc serves large blocks with mmap and hands them back to the OS when freed, and trims the heap's
+ * top; PyTorch allocates and frees every activation in every step, so each step faults all its activation
+ * pages in afresh, which on a VM costs a large part of the step and measures the page-fault path, not
+ * PyTorch. These keep freed memory in the process (mmap only above 32 MiB, never trim, grow by 1 GiB of
+ * address space), as jemalloc or tcmalloc would. glibc reads them when the process starts, so the spawner
+ * sets them; a value already in the environment wins.
+ */
+export const TORCH_MALLOC_ENV: Readonly<Record<string, string>> = {
+  MALLOC_MMAP_THRESHOLD_: `${32 * 1024 * 1024}`,
+  MALLOC_TRIM_THRESHOLD_: `${16 * 1024 * 1024 * 1024}`,
+  MALLOC_TOP_PAD_: `${1024 * 1024 * 1024}`,
+};
+
+/** The environment PyTorch is started with: TORCH_MALLOC_ENV under the user's own variables. */
+export function torchEnvironment(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...TORCH_MALLOC_ENV, ...env };
+}
 
 export interface Protocol {
   warmup: number;
@@ -52,8 +70,8 @@ export function lastJsonLine(stdout: string): unknown {
   return undefined;
 }
 
-function run(command: string, args: string[]): { stdout: string; failure?: string } {
-  const child = spawnSync(command, args, { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): { stdout: string; failure?: string } {
+  const child = spawnSync(command, args, { cwd: PROJECT_ROOT, env, encoding: 'utf8', timeout: CHILD_TIMEOUT_MS, maxBuffer: 64 * 1024 * 1024 });
   if (child.error) return { stdout: '', failure: child.error.message };
   if (child.status !== 0) {
     const lastError = child.stderr.trim().split('\n').filter(Boolean).slice(-3).join(' | ');
@@ -95,20 +113,24 @@ interface TorchOutput {
   torch: string;
   threads: number;
   ompWaitPolicy: string;
+  /** The MALLOC_* variables glibc saw, by name; empty means glibc's defaults. */
+  malloc: Record<string, string>;
   blas: { name: string; library: string; reference: boolean };
   models: Record<string, Measurement>;
   missing: string[];
 }
 
 export function runTorch(python: string, spec: RunSpec): EngineRun {
-  const { stdout, failure } = run(python, [TORCH_SCRIPT, ...protocolArgs(spec, 'torch')]);
+  const { stdout, failure } = run(python, [TORCH_SCRIPT, ...protocolArgs(spec, 'torch')], torchEnvironment());
   if (failure) return { outcome: { status: 'failed', reason: failure } };
   const output = lastJsonLine(stdout) as TorchOutput | undefined;
   if (!output?.models) return { outcome: { status: 'failed', reason: 'torch_reference.py printed no result' } };
   const blas = output.blas.reference
     ? `REFERENCE BLAS (${output.blas.library}): 3-4x slower than a real one, install libopenblas0-pthread before comparing`
     : `${output.blas.name} (${output.blas.library})`;
-  const detail = `PyTorch ${output.torch}, ${output.threads} threads, OMP_WAIT_POLICY=${output.ompWaitPolicy}, ${blas} (${python})`;
+  const mallocVars = Object.entries(output.malloc).map(([name, value]) => `${name}=${value}`);
+  const malloc = mallocVars.length ? `glibc malloc ${mallocVars.join(' ')}` : 'glibc malloc defaults (freed large blocks go back to the OS)';
+  const detail = `PyTorch ${output.torch}, ${output.threads} threads, OMP_WAIT_POLICY=${output.ompWaitPolicy}, ${malloc}, ${blas} (${python})`;
   const result = output.models[spec.model];
   if (!result) return { outcome: { status: 'skipped', reason: `bench/torch_reference.py has no PyTorch version of ${spec.model}` }, detail };
   return { outcome: { status: 'measured', result }, detail };

@@ -8,7 +8,15 @@ no_grad, softmax, copy to NumPy). Two threads, the comparison the project's perf
 
 Usage: python3 bench/torch_reference.py [--model NAME ...] [--batch-size 128] [--steps 5] [--warmup 2] [--seed 42]
 Prints one JSON object on its last line: {"engine": "torch", "torch": version, "threads": 2, "ompWaitPolicy": ...,
-"models": {...}, "missing": [names without a PyTorch mirror]}.
+"malloc": {MALLOC_* variables}, "models": {...}, "missing": [names without a PyTorch mirror]}.
+
+Memory: with glibc malloc's defaults every large block PyTorch frees goes back to the OS, and as PyTorch
+allocates and frees its activations in every step, each step faults their pages in again; on a VM that
+is slow enough to measure the kernel's page-fault path rather than PyTorch. `npm run bench` therefore
+starts this script with glibc told to keep freed memory (TORCH_MALLOC_ENV in bench/engines.ts, as a
+jemalloc or tcmalloc build would behave). glibc reads those variables when the process starts, so they
+cannot be set from here: run directly, set them in the environment yourself. The ones in effect are
+reported with the result.
 """
 import argparse
 import json
@@ -253,6 +261,7 @@ def main():
         'torch': torch.__version__,
         'threads': torch.get_num_threads(),
         'ompWaitPolicy': os.environ['OMP_WAIT_POLICY'] + ', GOMP_SPINCOUNT=' + os.environ['GOMP_SPINCOUNT'],
+        'malloc': {name: value for name, value in sorted(os.environ.items()) if name.startswith('MALLOC_')},
         'blas': blas_in_use(),
         'models': models,
         'missing': missing,

@@ -97,6 +97,9 @@ if (!available) {
         await compare(`${pool.name} grad ${what}`, () => tf.grad((t: tf.Tensor) =>
           pool(t as tf.Tensor4D, c.size, c.strides, c.pad).mul(rand(outShape, 10)).sum())(rand(c.x, 9)));
       }
+      // Rounded inputs tie within windows (as relu's zeros do): the gradient goes to the first maximum, as on cpu.
+      await compare(`maxPool grad with ties ${what}`, () => tf.grad((t: tf.Tensor) =>
+        tf.maxPool(t as tf.Tensor4D, c.size, c.strides, c.pad).mul(rand(outShape, 11)).sum())(tf.round(rand(c.x, 12))));
     }
   });
 

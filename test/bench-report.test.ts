@@ -1,7 +1,7 @@
 /** The benchmark's pure parts: median, kernel summaries, child-output parsing, the --json line and the tables. No timing. */
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { findTorchPython, lastJsonLine, protocolFor } from '../bench/engines';
+import { findTorchPython, lastJsonLine, protocolFor, TORCH_MALLOC_ENV, torchEnvironment } from '../bench/engines';
 import { median, throughput } from '../bench/measure';
 import { summariseKernels } from '../bench/profile';
 import { formatTable, jsonSummary, renderReport, torchRatios } from '../bench/report';
@@ -74,6 +74,14 @@ test('lastJsonLine: skips banners and trailing noise, takes the last object', ()
   const stdout = '\n=====\nHi, looks like you are running TensorFlow.js\n{"a":1}\n{"outcome":{"status":"skipped"}}\n\n';
   assert.equal(lastJsonLine(stdout), { outcome: { status: 'skipped' } });
   assert.is(lastJsonLine('{not json\nno object here'), undefined);
+});
+
+test('torchEnvironment: PyTorch starts with glibc keeping freed memory, unless the user set the variable', () => {
+  const env = torchEnvironment({ PATH: '/bin', MALLOC_TOP_PAD_: '0' });
+  assert.is(env.PATH, '/bin');
+  assert.is(env.MALLOC_TOP_PAD_, '0');
+  assert.is(env.MALLOC_MMAP_THRESHOLD_, TORCH_MALLOC_ENV.MALLOC_MMAP_THRESHOLD_);
+  assert.is(env.MALLOC_TRIM_THRESHOLD_, TORCH_MALLOC_ENV.MALLOC_TRIM_THRESHOLD_);
 });
 
 test('findTorchPython: no usable interpreter is a reason, not an error', () => {

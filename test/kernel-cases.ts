@@ -120,6 +120,7 @@ export const poolCases: Array<{ x: Shape4; size: Pair; strides: Pair; pad: 'same
   { x: [1, 6, 5, 2], size: 3, strides: 1, pad: 'same' },
   { x: [2, 7, 7, 2], size: [2, 3], strides: [1, 2], pad: 'valid' },
   { x: [3, 8, 6, 5], size: 2, strides: 2, pad: 'same' },
+  { x: [9, 24, 24, 64], size: 2, strides: 2, pad: 'valid' },
 ];
 
 export const matMulCases: Array<[number[], number[], boolean, boolean]> = [

@@ -1,6 +1,7 @@
 /**
- * The layers that run fused kernels on the oneDNN engine (lib/models/batch-norm.ts, the 'gelu' activation of
- * lib/models/gelu.ts, the ViTs' LayerNorm, and the softmax gradient): on onednn they match tfjs's own
+ * The layers that run fused kernels on the oneDNN engine (lib/models/batch-norm.ts with the relu after it,
+ * lib/models/activation.ts, lib/models/conv.ts, the
+ * 'gelu' activation of lib/models/gelu.ts, the ViTs' LayerNorm, and the softmax gradient): on onednn they match tfjs's own
  * computation run on the CPU backend, on other engines they are tfjs's bit for bit, they save as tfjs's
  * layers, and they leave no tensor behind. Without the addon only the other-engine checks run.
  */
@@ -11,7 +12,9 @@ import { loadAddon } from '../lib/backend/onednn/addon';
 import { ONEDNN_BACKEND } from '../lib/backend/onednn';
 import { initBackend } from '../lib/backend/select';
 import { BATCH_NORM_TRAIN } from '../lib/backend/fused-names';
+import { activationLayer } from '../lib/models/activation';
 import { batchNormalizationLayer } from '../lib/models/batch-norm';
+import { conv2dLayer } from '../lib/models/conv';
 import { Gelu } from '../lib/models/gelu';
 import { LayerNorm } from '../lib/models/vit-layers';
 import { assertClose, assertNoLeak, rand, runOn } from './kernel-cases';
@@ -64,7 +67,43 @@ function layerGradients(layer: tf.layers.Layer, shape: number[], seed: number): 
   return out;
 }
 
+/**
+ * Batch norm then relu in training, as cnn-deep has them: output and the gradients of sum(y * dy) for x, gamma
+ * and beta. `inModel`: the two layers in a model (the relu may join the batch norm); else the batch-norm layer
+ * alone and tf.relu after it.
+ */
+function batchNormRelu(shape: number[], seed: number, inModel: boolean): tf.Tensor[] {
+  const channels = shape[shape.length - 1];
+  const norm = batchNormalizationLayer({ inputShape: shape.slice(1) });
+  const model = inModel ? tf.sequential({ layers: [norm, activationLayer({ activation: 'relu' })] }) : null;
+  if (!inModel) norm.build(shape);
+  norm.setWeights([rand([channels], seed).add(1), rand([channels], seed + 1), rand([channels], seed + 2), tf.abs(rand([channels], seed + 3)).add(0.5)]);
+  const x = tf.variable(rand(shape, seed + 4).mul(2));
+  const dy = rand(shape, seed + 5);
+  const [gamma, beta] = norm.trainableWeights.map((w) => w.read() as tf.Variable);
+  let y: tf.Tensor | undefined;
+  const { grads } = tf.variableGrads(() => {
+    const out = model ? model.apply(x, { training: true }) as tf.Tensor : tf.relu(norm.apply(x, { training: true }) as tf.Tensor);
+    y = tf.keep(out);
+    return tf.sum(tf.mul(y, dy)) as tf.Scalar;
+  }, [x, gamma, beta]);
+  const out = [y!, grads[x.name], grads[gamma.name], grads[beta.name]];
+  x.dispose();
+  for (const w of norm.weights) w.dispose();
+  return out;
+}
+
 const geluDense = () => tf.layers.dense({ units: 24, activation: 'gelu' });
+
+type ConvArgs = Parameters<typeof tf.layers.conv2d>[0];
+/** Input shape and layer arguments: relu with bias, linear without, valid and strided, one input channel, tanh (not fused). */
+const convCases: Array<[number[], ConvArgs]> = [
+  [[3, 9, 9, 4], { filters: 8, kernelSize: 3, padding: 'same', activation: 'relu' }],
+  [[2, 10, 10, 3], { filters: 5, kernelSize: 3, padding: 'same', useBias: false }],
+  [[2, 11, 11, 6], { filters: 4, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu' }],
+  [[4, 12, 12, 1], { filters: 32, kernelSize: 3, padding: 'valid', activation: 'relu' }],
+  [[2, 8, 8, 3], { filters: 4, kernelSize: 2, padding: 'same', activation: 'tanh' }],
+];
 
 const stockBatchNorm = (args: BatchNormArgs): tf.layers.Layer => tf.layers.batchNormalization(args);
 
@@ -89,6 +128,36 @@ test('the BatchNormalization layer saves as tfjs\'s, with the same config', () =
   assert.equal(layers(ours).map(strip), layers(stock).map(strip));
   ours.dispose();
   stock.dispose();
+});
+
+test('on other engines the Conv2D layer is tfjs\'s, bit for bit, and saves as tfjs\'s with the same config', async () => {
+  for (const backend of ['wasm', 'cpu']) {
+    for (const [shape, args] of convCases.slice(0, 3)) {
+      const bits = async (make: (a: ConvArgs) => tf.layers.Layer) =>
+        (await runOn(backend, () => layerGradients(make(args), shape, 120))).map((t) => Array.from(t.dataSync()));
+      assert.equal(await bits(conv2dLayer), await bits((a) => tf.layers.conv2d(a)), `${backend} ${shape}`);
+    }
+  }
+  const layers = (m: tf.Sequential) => (m.toJSON(null, false) as unknown as { config: { layers: unknown[] } }).config.layers;
+  const strip = (l: unknown) => JSON.parse(JSON.stringify(l).replace(/"name":"[^"]*"/g, '"name":""'));
+  const args: ConvArgs = { inputShape: [6, 6, 2], filters: 3, kernelSize: 3, activation: 'relu' };
+  const [ours, stock] = [conv2dLayer(args), tf.layers.conv2d(args)].map((layer) => tf.sequential({ layers: [layer] }));
+  assert.is((layers(ours)[0] as { class_name: string }).class_name, 'Conv2D');
+  assert.equal(layers(ours).map(strip), layers(stock).map(strip));
+  ours.dispose();
+  stock.dispose();
+});
+
+test('the Activation layer saves as tfjs\'s, and batch norm then relu computes tfjs\'s on other engines, bit for bit', async () => {
+  const ours = tf.sequential({ layers: [activationLayer({ inputShape: [3], activation: 'relu' })] });
+  const json = (ours.toJSON(null, false) as unknown as { config: { layers: Array<{ class_name: string; config: { activation: string } }> } }).config.layers[0];
+  assert.is(json.class_name, 'Activation');
+  assert.is(json.config.activation, 'relu');
+  ours.dispose();
+  for (const backend of ['wasm', 'cpu']) {
+    const bits = async (inModel: boolean) => (await runOn(backend, () => batchNormRelu([4, 6, 6, 3], 160, inModel))).map((t) => Array.from(t.dataSync()));
+    assert.equal(await bits(true), await bits(false), backend);
+  }
 });
 
 test('the gelu activation is ours, saves as tfjs\'s \'gelu\', and elsewhere computes what tfjs\'s does, bit for bit', async () => {
@@ -118,6 +187,18 @@ if (!available) {
         assertClose(actual, expected, `batch norm ${shape} ${JSON.stringify(args)}`);
       }
     }
+  });
+
+  test('a relu after batch norm joins its kernels: the bits of batch norm then tf.relu, no Relu kernel either way', async () => {
+    for (const shape of [[4, 6, 6, 3], [8, 28, 28, 32], [128, 256], [5, 7]]) {
+      const bits = async (inModel: boolean) => (await runOn(ONEDNN_BACKEND, () => batchNormRelu(shape, 170, inModel))).map((t) => Array.from(new Uint32Array(t.dataSync().buffer)));
+      assert.equal(await bits(true), await bits(false), `${shape}`);
+      assertClose(await runOn(ONEDNN_BACKEND, () => batchNormRelu(shape, 171, true)), await runOn('cpu', () => batchNormRelu(shape, 171, true)), `batch norm relu ${shape}`);
+    }
+    const { kernels } = await tf.profile(() => batchNormRelu([4, 6, 6, 3], 172, true));
+    const names = kernels.map((k) => k.name);
+    assert.not.ok(names.includes(tf.Relu) || names.includes('PixelwiseReluGrad'), names.join(' '));
+    assertNoLeak('batch norm relu', () => batchNormRelu([4, 6, 6, 3], 173, true));
   });
 
   test('the fused batch-norm gradient includes what reaches the batch statistics', async () => {
@@ -157,7 +238,31 @@ if (!available) {
     }
   });
 
-  test('the fused layer norm, gelu and softmax gradient leave no tensor behind', () => {
+  test('the Conv2D layer matches tfjs\'s on cpu: output and the input, kernel and bias gradients', async () => {
+    for (const [shape, args] of convCases) {
+      const make = () => layerGradients(conv2dLayer(args), shape, 130);
+      assertClose(await runOn(ONEDNN_BACKEND, make), await runOn('cpu', () => layerGradients(tf.layers.conv2d(args), shape, 130)), `conv ${shape} ${JSON.stringify(args)}`);
+    }
+  });
+
+  test('a first Conv2D layer runs one kernel forward and computes no gradient for the image', async () => {
+    for (const args of convCases.slice(0, 2).map(([, a]) => a)) {
+      const layer = conv2dLayer(args);
+      layer.build([2, 9, 9, 4]);
+      const x = rand([2, 9, 9, 4], 140);
+      const weights = layer.trainableWeights.map((w) => w.read() as tf.Variable);
+      const { kernels } = await tf.profile(() => tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, weights).value);
+      const names = kernels.map((k) => k.name);
+      assert.is(names.filter((n) => n === tf.Conv2DBackpropInput).length, 0, names.join(' '));
+      assert.is(names.filter((n) => n === tf.Conv2DBackpropFilter).length, 1, names.join(' '));
+      assert.not.ok(names.includes(tf.Add) || names.includes(tf.Relu) || names.includes(tf.Conv2D), names.join(' '));
+      tf.dispose([x, ...layer.weights.map((w) => w.read())]);
+    }
+  });
+
+  test('the fused conv, layer norm, gelu and softmax gradient leave no tensor behind', () => {
+    assertNoLeak('conv relu', () => layerGradients(conv2dLayer(convCases[0][1]), convCases[0][0], 150));
+    assertNoLeak('conv linear', () => layerGradients(conv2dLayer(convCases[1][1]), convCases[1][0], 151));
     assertNoLeak('layer norm', () => layerGradients(new LayerNorm(), [8, 49, 64], 100));
     assertNoLeak('gelu dense', () => layerGradients(geluDense(), [8, 49, 64], 101));
     assertNoLeak('softmax gradient', () => tf.grad((x: tf.Tensor) => tf.softmax(x).sum())(rand([8, 49], 102)));

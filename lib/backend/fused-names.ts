@@ -31,6 +31,8 @@ export const BATCH_NORM_TRAIN = 'PixelwiseBatchNormTrain';
 
 export interface BatchNormTrainAttrs {
   epsilon: number;
+  /** y is relu(y), the relu's gradient taken in the batch norm's. */
+  relu: boolean;
 }
 
 /** Layer norm over the last axis: inputs x, scale, offset (one value per column); output y. */
@@ -42,3 +44,11 @@ export interface LayerNormAttrs {
 
 /** GELU as tfjs-layers' 'gelu' activation computes it, x · Φ(x) with the exact (erf) Φ: input x. */
 export const GELU = 'PixelwiseGelu';
+
+/**
+ * A 2-D convolution with an optional per-channel bias and a relu or no activation, for training: inputs x,
+ * filter, bias (absent when the layer has none), attributes tfjs's FusedConv2DAttrs (NHWC, dilation 1);
+ * output y. Its gradient gives each input its own closure (tfjs's fused op computes all of them), the
+ * relu's from y.
+ */
+export const FUSED_CONV_2D = 'PixelwiseConv2D';

@@ -4,12 +4,15 @@
  * norm from moments and a normalisation, a dozen kernels forward and several dozen in the gradient: on
  * cnn-deep they took more time than its convolutions. Elsewhere, in inference, and for what the fused
  * kernel does not cover (a normalised axis other than the last, no scale or no offset), it is tfjs's own
- * layer. The moving averages are updated as tfjs updates them, from the same batch statistics. The class
+ * layer. Where the layer's only consumer is a relu layer, the fused kernel applies the relu too and the relu
+ * layer passes its input on (lib/models/activation.ts). The moving averages are updated as tfjs updates
+ * them, from the same batch statistics. The class
  * keeps the name 'BatchNormalization' and its config, so saved models are unchanged and load with stock
  * tfjs in a browser.
  */
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_TRAIN, type BatchNormTrainAttrs } from '../backend/fused-names';
+import { followedByRelu, markReluApplied } from './activation';
 
 type BatchNormArgs = Parameters<typeof tf.layers.batchNormalization>[0];
 type LayerCall = (inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>) => tf.Tensor | tf.Tensor[];
@@ -55,9 +58,10 @@ export class BatchNormalization extends StockBatchNorm {
     if (!layer.center || !layer.scale || (layer.axis >= 0 ? layer.axis : layer.axis + x.rank) !== x.rank - 1) return stock();
     if (tf.getKernel(BATCH_NORM_TRAIN, tf.getBackend()) == null) return stock();
     return tf.tidy(() => {
-      const attrs: BatchNormTrainAttrs = { epsilon: layer.epsilon };
+      const attrs: BatchNormTrainAttrs = { epsilon: layer.epsilon, relu: followedByRelu(this) };
       const [y, mean, variance] = tf.engine().runKernel(BATCH_NORM_TRAIN,
         { x, scale: layer.gamma.read(), offset: layer.beta.read() }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      if (attrs.relu) markReluApplied(y);
       movingAverage(layer.movingMean, mean, layer.momentum);
       movingAverage(layer.movingVariance, variance, layer.momentum);
       return y;

@@ -1,6 +1,8 @@
 /** The convolutional family: LeNet-5, a fast small CNN, the PyTorch-example CNN and a deeper batch-normalised CNN. */
 import * as tf from '@tensorflow/tfjs';
+import { activationLayer } from './activation';
 import { batchNormalizationLayer } from './batch-norm';
+import { conv2dLayer } from './conv';
 import { dropoutLayer } from './dropout';
 import { describeSize, ImageSize, MNIST_IMAGE, ModelError, modelNumber, ModelOptions, ModelSpec } from './spec';
 
@@ -13,15 +15,15 @@ function inputShape(image: ImageSize): number[] {
 }
 
 function conv(filters: number, kernelSize: number, extra: Partial<Parameters<typeof tf.layers.conv2d>[0]> = {}) {
-  return tf.layers.conv2d({ filters, kernelSize, padding: 'same', activation: 'relu', ...extra });
+  return conv2dLayer({ filters, kernelSize, padding: 'same', activation: 'relu', ...extra });
 }
 
 /** conv → batch-norm → relu: the bias is redundant before batch norm. */
 function convBnRelu(filters: number): tf.layers.Layer[] {
   return [
-    tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', useBias: false }),
+    conv2dLayer({ filters, kernelSize: 3, padding: 'same', useBias: false }),
     batchNormalizationLayer(),
-    tf.layers.activation({ activation: 'relu' }),
+    activationLayer({ activation: 'relu' }),
   ];
 }
 
@@ -29,9 +31,9 @@ export function lenet5(image: ImageSize = MNIST_IMAGE): tf.LayersModel {
   return tf.sequential({
     name: 'lenet5',
     layers: [
-      tf.layers.conv2d({ inputShape: inputShape(image), filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
+      conv2dLayer({ inputShape: inputShape(image), filters: 6, kernelSize: 5, padding: 'same', activation: 'relu' }),
       tf.layers.averagePooling2d({ poolSize: 2 }),
-      tf.layers.conv2d({ filters: 16, kernelSize: 5, activation: 'relu' }),
+      conv2dLayer({ filters: 16, kernelSize: 5, activation: 'relu' }),
       tf.layers.averagePooling2d({ poolSize: 2 }),
       tf.layers.flatten(),
       tf.layers.dense({ units: 120, activation: 'relu' }),
@@ -112,7 +114,7 @@ export function cnnDeep(options?: ModelOptions, image: ImageSize = MNIST_IMAGE):
       tf.layers.flatten(),
       tf.layers.dense({ units: 256, useBias: false }),
       batchNormalizationLayer(),
-      tf.layers.activation({ activation: 'relu' }),
+      activationLayer({ activation: 'relu' }),
       dropoutLayer({ rate: dropout * 2 }),
       tf.layers.dense({ units: 10 }),
     ],

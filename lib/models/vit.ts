@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { describeSize, ImageSize, MNIST_IMAGE, modelChoice, ModelError, modelNumber, ModelOptions, ModelSpec } from './spec';
+import { conv2dLayer } from './conv';
 import { dropoutLayer } from './dropout';
 import { ClassToken, LayerNorm, MultiHeadSelfAttention, PatchEmbedding, PositionEmbedding, TokenPool, TokenPooling } from './vit-layers';
 
@@ -94,7 +95,7 @@ export function buildVit(config: VitConfig, name = 'vit', image: ImageSize = MNI
     // Strokes and their junctions are local: two conv stages find them far more cheaply per accuracy than
     // attention over raw pixel patches, and leave a 7×7 grid of tokens for 4-pixel patches.
     for (const [i, filters] of [Math.ceil(config.dim / 2), config.dim].entries()) {
-      features = apply(tf.layers.conv2d({ filters, kernelSize: 3, padding: 'same', activation: 'relu', name: `stem_conv${i + 1}` }), features);
+      features = apply(conv2dLayer({ filters, kernelSize: 3, padding: 'same', activation: 'relu', name: `stem_conv${i + 1}` }), features);
       features = apply(tf.layers.maxPooling2d({ poolSize: 2, name: `stem_pool${i + 1}` }), features);
     }
     patch /= STEM_STRIDE;

@@ -20,7 +20,7 @@ function geometry(info: Conv2DInfo): number[] {
 const isEmpty = (info: Conv2DInfo) => info.batchSize * info.outHeight * info.outWidth * info.outChannels === 0 ||
   info.inChannels === 0;
 
-function forward(args: KernelArgs<'x' | 'filter' | 'bias' | 'preluActivationWeights'>, addon: Parameters<OnednnKernel>[1]): TensorInfo | null {
+export function conv2dForward(args: KernelArgs<'x' | 'filter' | 'bias' | 'preluActivationWeights'>, addon: Parameters<OnednnKernel>[1]): TensorInfo | null {
   const { x, filter, bias } = args.inputs as Record<string, TensorInfo>;
   const { strides, pad, dataFormat, dilations, dimRoundingMode, activation, leakyreluAlpha } = args.attrs as unknown as tf.FusedConv2DAttrs;
   const code = activationCode(activation);
@@ -58,8 +58,8 @@ function backpropFilter(args: KernelArgs<'x' | 'dy'>, addon: Parameters<OnednnKe
 }
 
 export const CONV_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
-  [tf.Conv2D, forward as OnednnKernel],
-  [tf.FusedConv2D, forward as OnednnKernel],
+  [tf.Conv2D, conv2dForward as OnednnKernel],
+  [tf.FusedConv2D, conv2dForward as OnednnKernel],
   [tf.Conv2DBackpropInput, backpropInput as OnednnKernel],
   [tf.Conv2DBackpropFilter, backpropFilter as OnednnKernel],
 ];

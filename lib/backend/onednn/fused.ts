@@ -13,13 +13,16 @@
  * - layer norm and its gradient (the ViTs' LayerNorm), GELU and its gradient (the 'gelu' activation of
  *   lib/models/gelu.ts), and the Softmax gradient: each one kernel where tfjs composes from five to thirty,
  *   equal to tfjs's to rounding.
+ * - a convolution with its bias and relu (lib/models/conv.ts), the FusedConv2D kernel under a name of its own
+ *   so that it has a gradient: tfjs's relu convolutions run unfused under the tape.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { OnednnAddon } from './addon';
-import { heap, intoOutput, offset, type KernelArgs } from './call';
+import { heap, intoOutput, offset, withFallback, type KernelArgs, type OnednnKernel } from './call';
+import { conv2dForward } from './conv';
 import {
-  BATCH_NORM_TRAIN, DROPOUT_MASK, FUSED_ADAM, GELU, LAYER_NORM, type BatchNormTrainAttrs, type DropoutMaskAttrs, type FusedAdamAttrs,
+  BATCH_NORM_TRAIN, DROPOUT_MASK, FUSED_ADAM, FUSED_CONV_2D, GELU, LAYER_NORM, type BatchNormTrainAttrs, type DropoutMaskAttrs, type FusedAdamAttrs,
   type LayerNormAttrs,
 } from '../fused-names';
 
@@ -75,22 +78,23 @@ function rowsAndChannels(x: TensorInfo): [rows: number, channels: number] {
 
 function batchNormTrain(args: KernelArgs<'x' | 'scale' | 'offset'>, addon: OnednnAddon): TensorInfo[] {
   const { x, scale, offset: shift } = args.inputs as Record<string, TensorInfo>;
-  const { epsilon } = args.attrs as unknown as BatchNormTrainAttrs;
+  const { epsilon, relu } = args.attrs as unknown as BatchNormTrainAttrs;
   const { backend } = args;
   const [rows, channels] = rowsAndChannels(x);
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')];
-  addon.batchNormTrain(heap(backend), ...[x, scale, shift, ...outs].map((t) => offset(backend, t)), rows, channels, epsilon);
+  addon.batchNormTrain(heap(backend), ...[x, scale, shift, ...outs].map((t) => offset(backend, t)), rows, channels, epsilon, relu ? 1 : 0);
   return outs;
 }
 
-function batchNormTrainGrad(args: KernelArgs<'dy' | 'x' | 'scale' | 'mean' | 'variance' | 'dMean' | 'dVariance'>, addon: OnednnAddon): TensorInfo[] {
-  const { dy, x, scale, mean, variance, dMean, dVariance } = args.inputs as Record<string, TensorInfo>;
+/** y (the forward's output) is given where the forward applied a relu. */
+function batchNormTrainGrad(args: KernelArgs<'dy' | 'x' | 'scale' | 'mean' | 'variance' | 'dMean' | 'dVariance' | 'y'>, addon: OnednnAddon): TensorInfo[] {
+  const { dy, x, scale, mean, variance, dMean, dVariance, y } = args.inputs as Record<string, TensorInfo>;
   const { epsilon } = args.attrs as unknown as BatchNormTrainAttrs;
   const { backend } = args;
   const [rows, channels] = rowsAndChannels(x);
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')];
   addon.batchNormTrainGrad(heap(backend), ...[dy, x, scale, mean, variance, dMean, dVariance, ...outs].map((t) => offset(backend, t)),
-    rows, channels, epsilon);
+    rows, channels, epsilon, offset(backend, y));
   return outs;
 }
 
@@ -136,6 +140,7 @@ export function fusedKernels(backendName: string, addon: OnednnAddon): KernelCon
     { kernelName: DROPOUT_MASK, backendName, kernelFunc: bind(dropoutMask) },
     { kernelName: BATCH_NORM_TRAIN, backendName, kernelFunc: bind(batchNormTrain) },
     { kernelName: BATCH_NORM_TRAIN_GRAD, backendName, kernelFunc: bind(batchNormTrainGrad) },
+    { kernelName: FUSED_CONV_2D, backendName, kernelFunc: withFallback(conv2dForward as OnednnKernel, tf.getKernel(tf.FusedConv2D, 'wasm')!, addon) },
   ];
 }
 
@@ -151,12 +156,13 @@ export function registerFusedGradients(): void {
   tf.registerGradient({
     kernelName: BATCH_NORM_TRAIN,
     inputsToSave: ['x', 'scale'],
-    outputsToSave: [false, true, true],
+    outputsToSave: [true, true, true],
     gradFunc: (dys, saved, attrs) => {
       const [dy, dMean, dVariance] = dys as tf.Tensor[];
-      const [x, scale, mean, variance] = saved;
-      const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD,
-        { dy, x, scale, mean, variance, dMean, dVariance }, attrs) as tf.Tensor[];
+      const [x, scale, y, mean, variance] = saved;
+      const inputs: tf.NamedTensorMap = { dy, x, scale, mean, variance, dMean, dVariance };
+      if ((attrs as unknown as BatchNormTrainAttrs).relu) inputs.y = y;
+      const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, attrs) as tf.Tensor[];
       return { x: () => dx, scale: () => dScale, offset: () => dOffset };
     },
   });
@@ -166,6 +172,22 @@ export function registerFusedGradients(): void {
     gradFunc: (dy, [x, scale], attrs) => {
       const [dx, dScale, dOffset] = tf.engine().runKernel(LAYER_NORM_GRAD, { dy: dy as tf.Tensor, x, scale }, attrs) as tf.Tensor[];
       return { x: () => dx, scale: () => dScale, offset: () => dOffset };
+    },
+  });
+  tf.registerGradient({
+    kernelName: FUSED_CONV_2D,
+    inputsToSave: ['x', 'filter'],
+    outputsToSave: [true],
+    gradFunc: (dy, [x, filter, y], attrs) => {
+      const { strides, pad, dataFormat, dimRoundingMode, activation } = attrs as unknown as tf.FusedConv2DAttrs;
+      // relu(x) > 0 exactly where x > 0, so the output serves the relu gradient as well as the input would.
+      const dyLinear = activation === 'relu' ? tf.engine().runKernel(RELU_GRAD, { dy: dy as tf.Tensor, x: y }) as tf.Tensor : dy as tf.Tensor;
+      const conv = { strides, pad, dataFormat, dimRoundingMode };
+      return {
+        x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: dyLinear, filter }, { ...conv, inputShape: x.shape }) as tf.Tensor,
+        filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: dyLinear }, { ...conv, filterShape: filter.shape }) as tf.Tensor,
+        bias: () => tf.sum(dyLinear, [0, 1, 2]),
+      };
     },
   });
   tf.registerGradient({

@@ -38,6 +38,11 @@ std::vector<double> channelSums(int64_t rows, int64_t channels, Row row) {
   return total;
 }
 
+// As the Relu kernel (elementwise.cc, unary op 0) and the relu gradient
+// (binary op 4, dy * step(y)) compute them, so the fused relu gives their bits.
+inline float reluOf(float v) { return v < 0.f ? 0.f : v; }
+inline float reluGradOf(float dy, float y) { return dy * (y > 0.f ? 1.f : (std::isnan(y) ? y : 0.f)); }
+
 void checkShape(int64_t rows, int64_t cols) {
   if (rows <= 0 || cols <= 0) throw Failure{"normalisation of an empty tensor", false};
 }
@@ -45,13 +50,16 @@ void checkShape(int64_t rows, int64_t cols) {
 }  // namespace
 
 // batchNormTrain(heap, x, scale, offset, y, mean, variance, rows, channels,
-// epsilon): the batch's mean and biased variance per channel (what tfjs's
-// moments gives, in double before rounding) and y = (x - mean) * scale /
-// sqrt(variance + epsilon) + offset.
+// epsilon, relu): the batch's mean and biased variance per channel (what
+// tfjs's moments gives, in double before rounding) and y = (x - mean) * scale /
+// sqrt(variance + epsilon) + offset, then relu(y) where relu is 1: the relu
+// layer that follows a batch norm in the CNNs, one pass fewer each way (its
+// gradient comes from batchNormTrainGrad, given y).
 void batchNormTrain(const Args &a) {
   const int64_t rows = a.i(7), channels = a.i(8);
   checkShape(rows, channels);
   const double eps = a.f(9);
+  const bool relu = a.i(10) != 0;
   const int64_t n = rows * channels;
   const float *x = a.floats(1, n), *gamma = a.floats(2, channels), *beta = a.floats(3, channels);
   float *y = a.floats(4, n), *mean = a.floats(5, channels), *var = a.floats(6, channels);
@@ -78,15 +86,19 @@ void batchNormTrain(const Args &a) {
     const float *xr = x + r * channels;
     float *yr = y + r * channels;
 #pragma omp simd
-    for (int64_t c = 0; c < channels; c++) yr[c] = (xr[c] - mean[c]) * f[c] + beta[c];
+    for (int64_t c = 0; c < channels; c++) {
+      const float v = (xr[c] - mean[c]) * f[c] + beta[c];
+      yr[c] = relu ? reluOf(v) : v;
+    }
   }
 }
 
 // batchNormTrainGrad(heap, dy, x, scale, mean, variance, dMean, dVariance,
-// dx, dScale, dOffset, rows, channels, epsilon): the gradient of
+// dx, dScale, dOffset, rows, channels, epsilon, y | -1): the gradient of
 // batchNormTrain with respect to x, scale and offset, given dy and the
 // gradients reaching its mean and variance outputs (zeros when only the
-// moving averages read them). With xc = x - mean, inv = 1/sqrt(var + eps),
+// moving averages read them). Given y, the output of a batchNormTrain with
+// relu, dy is first taken through the relu (dy * step(y)) in the same passes. With xc = x - mean, inv = 1/sqrt(var + eps),
 // M = rows, S = sum(dy), T = sum(dy * xc) per channel:
 //   dOffset = S, dScale = T * inv,
 //   dx = scale*inv*(dy - S/M - xc*inv^2*T/M) + dMean/M + 2*dVariance*xc/M.
@@ -99,12 +111,13 @@ void batchNormTrainGrad(const Args &a) {
   const float *mean = a.floats(4, channels), *var = a.floats(5, channels);
   const float *dMean = a.floats(6, channels), *dVar = a.floats(7, channels);
   float *dx = a.floats(8, n), *dGamma = a.floats(9, channels), *dBeta = a.floats(10, channels);
+  const float *y = a.i(14) >= 0 ? a.floats(14, n) : nullptr;
   const auto sums = channelSums<2>(rows, channels, [&](int64_t r, double *part) {
-    const float *xr = x + r * channels, *dyr = dy + r * channels;
+    const float *xr = x + r * channels, *dyr = dy + r * channels, *yr = y ? y + r * channels : nullptr;
     double *s = part, *t = part + channels;
 #pragma omp simd
     for (int64_t c = 0; c < channels; c++) {
-      const double g = dyr[c];
+      const double g = yr ? reluGradOf(dyr[c], yr[c]) : dyr[c];
       s[c] += g;
       t[c] += g * static_cast<double>(xr[c] - mean[c]);
     }
@@ -125,10 +138,13 @@ void batchNormTrainGrad(const Args &a) {
   const float *pa = ka.data(), *pb = kb.data(), *pd = kd.data();
 #pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
   for (int64_t r = 0; r < rows; r++) {
-    const float *xr = x + r * channels, *dyr = dy + r * channels;
+    const float *xr = x + r * channels, *dyr = dy + r * channels, *yr = y ? y + r * channels : nullptr;
     float *out = dx + r * channels;
 #pragma omp simd
-    for (int64_t c = 0; c < channels; c++) out[c] = pa[c] * dyr[c] - pb[c] * (xr[c] - mean[c]) - pd[c];
+    for (int64_t c = 0; c < channels; c++) {
+      const float g = yr ? reluGradOf(dyr[c], yr[c]) : dyr[c];
+      out[c] = pa[c] * g - pb[c] * (xr[c] - mean[c]) - pd[c];
+    }
   }
 }
 

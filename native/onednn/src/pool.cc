@@ -2,11 +2,18 @@
 //
 // tfjs's MaxPoolGrad receives the forward input and output but oneDNN's max
 // pooling backward wants the forward pass's workspace (where each maximum
-// was): the forward pass is run again, for training, to produce it. It costs a
-// fraction of the backward pass and keeps the workspace out of tfjs.
+// was), which would mean running the forward pass again: the max-pooling
+// gradient is a loop of its own instead, one pass that finds each window's
+// maximum in x and hands it the window's gradient, as tfjs's reference does
+// (the first maximum in row-major window order; none in a window of NaNs).
 // Average pooling excludes the padding from each window's count, as tfjs's
 // AvgPool does; its gradient, as tfjs's AvgPoolGrad does, divides by the full
 // window instead (the two disagree at the border: the reference is matched).
+#include <algorithm>
+#include <cstring>
+#include <limits>
+#include <vector>
+
 #include "kernels.h"
 
 namespace pw {
@@ -50,12 +57,55 @@ struct Forward : Cached {
 };
 
 struct Backward : Cached {
-  pooling_forward forward;
   pooling_backward prim;
-  memory::desc forwardScratch, scratch;
-  memory workspace, output;
+  memory::desc scratch;
 };
 
+// dx of max pooling: per image (one thread each, so the sums of overlapping
+// windows come in the same order on any thread count), each window's maximum
+// per channel, strictly greater replacing, then dy added at its position.
+void maxPoolGrad(const Geometry &g, const float *dy, const float *x, float *dx) {
+  const int64_t image = g.h * g.w * g.c, outImage = g.oh * g.ow * g.c;
+#pragma omp parallel if (g.n * image >= PARALLEL_MIN)
+  {
+    std::vector<float> best(static_cast<size_t>(g.c));
+    std::vector<int32_t> at(static_cast<size_t>(g.c));
+#pragma omp for schedule(static)
+    for (int64_t b = 0; b < g.n; b++) {
+      const float *xb = x + b * image, *dyb = dy + b * outImage;
+      float *dxb = dx + b * image;
+      std::memset(dxb, 0, static_cast<size_t>(image) * sizeof(float));
+      for (int64_t oy = 0; oy < g.oh; oy++) {
+        for (int64_t ox = 0; ox < g.ow; ox++) {
+          std::fill(best.begin(), best.end(), -std::numeric_limits<float>::infinity());
+          std::fill(at.begin(), at.end(), -1);
+          float *bv = best.data();
+          int32_t *av = at.data();
+          for (int64_t ky = 0; ky < g.kh; ky++) {
+            const int64_t iy = oy * g.sh - g.pt + ky;
+            if (iy < 0 || iy >= g.h) continue;
+            for (int64_t kx = 0; kx < g.kw; kx++) {
+              const int64_t ix = ox * g.sw - g.pl + kx;
+              if (ix < 0 || ix >= g.w) continue;
+              const int32_t pos = static_cast<int32_t>(iy * g.w + ix);
+              const float *xp = xb + pos * g.c;
+#pragma omp simd
+              for (int64_t c = 0; c < g.c; c++) {
+                const bool greater = xp[c] > bv[c];
+                bv[c] = greater ? xp[c] : bv[c];
+                av[c] = greater ? pos : av[c];
+              }
+            }
+          }
+          const float *dyp = dyb + (oy * g.ow + ox) * g.c;
+          for (int64_t c = 0; c < g.c; c++) {
+            if (av[c] >= 0) dxb[av[c] * g.c + c] += dyp[c];
+          }
+        }
+      }
+    }
+  }
+}
 }  // namespace
 
 // pool(heap, x, -1, -1, y, geometry..., max)
@@ -71,6 +121,9 @@ void pool(const Args &a) {
 // poolGrad(heap, dy, x, -1, dx, geometry..., max)
 void poolGrad(const Args &a) {
   const Geometry g = Geometry::read(a, 5);
+  const float *dyData = a.floats(1, g.n * g.oh * g.ow * g.c);
+  float *dxData = a.floats(4, g.n * g.h * g.w * g.c);
+  if (g.max) return maxPoolGrad(g, dyData, a.floats(2, g.n * g.h * g.w * g.c), dxData);
   auto &p = cached<Backward>(g.key("pool-bwd"), [&] {
     auto *e = new Backward;
     const auto fwd = g.forward(prop_kind::forward_training, true);
@@ -78,27 +131,11 @@ void poolGrad(const Args &a) {
     const pooling_backward::primitive_desc pd(d, userScratchpad(), engine(), fwd);
     e->prim = pooling_backward(pd);
     e->scratch = pd.scratchpad_desc();
-    if (g.max) {
-      e->forward = pooling_forward(fwd);
-      e->forwardScratch = fwd.scratchpad_desc();
-      e->workspace = memory(fwd.workspace_desc(), engine());
-      e->output = memory(g.dst(), engine());
-    }
     return e;
   });
-  memory dy(g.dst(), engine(), a.floats(1, g.n * g.oh * g.ow * g.c));
-  memory dx(g.src(), engine(), a.floats(4, g.n * g.h * g.w * g.c));
-  std::unordered_map<int, memory> args{{DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_SRC, dx}};
-  if (g.max) {
-    memory x(g.src(), engine(), a.floats(2, g.n * g.h * g.w * g.c));
-    p.forward.execute(stream(), {{DNNL_ARG_SRC, x},
-                                 {DNNL_ARG_DST, p.output},
-                                 {DNNL_ARG_WORKSPACE, p.workspace},
-                                 {DNNL_ARG_SCRATCHPAD, scratchpad(p.forwardScratch)}});
-    args[DNNL_ARG_WORKSPACE] = p.workspace;
-  }
-  args[DNNL_ARG_SCRATCHPAD] = scratchpad(p.scratch);
-  p.prim.execute(stream(), args);
+  p.prim.execute(stream(), {{DNNL_ARG_DIFF_DST, memory(g.dst(), engine(), const_cast<float *>(dyData))},
+                            {DNNL_ARG_DIFF_SRC, memory(g.src(), engine(), dxData)},
+                            {DNNL_ARG_SCRATCHPAD, scratchpad(p.scratch)}});
   stream().wait();
 }
 
