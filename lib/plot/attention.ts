@@ -1,6 +1,6 @@
 /** Attention maps over a patch grid, upsampled to the image and overlaid on the digit. */
 import type { AttentionMap } from '../models/attention';
-import { Figure, GREY_SCALE, Trace, cellTitle, imageGridLayout, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
+import { Figure, greyImageTrace, Trace, cellTitle, imageGridLayout, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
 
 export interface AttentionOptions {
   /** Patches per side; default sqrt(attention length). */
@@ -85,17 +85,7 @@ export function attentionOverlayFigure(image: ArrayLike<number>, maps: Attention
   const cells = subplotGrid(panels, cols, { xGap: 0.03, yGap: 0.1 });
   const titles: string[] = [];
   const data: Trace[] = [];
-  const imageTrace = (i: number): Trace => ({
-    type: 'heatmap',
-    z: pixels,
-    xaxis: cells[i].xref,
-    yaxis: cells[i].yref,
-    colorscale: GREY_SCALE,
-    zmin: 0,
-    zmax: 1,
-    showscale: false,
-    hoverinfo: 'skip',
-  });
+  const imageTrace = (i: number): Trace => greyImageTrace(pixels, { xaxis: cells[i].xref, yaxis: cells[i].yref });
   if (showInput) {
     data.push(imageTrace(0));
     titles.push('input');

@@ -1,5 +1,5 @@
 /** Grid of (misclassified) example digits, each titled "true 3 → pred 5 (87%)". */
-import { Figure, GREY_SCALE, Trace, cellTitle, imageGridLayout, reshape, squareSide, subplotGrid, titleOf } from './figure';
+import { Figure, greyImageTrace, Trace, cellTitle, imageGridLayout, reshape, squareSide, subplotGrid, titleOf } from './figure';
 
 export interface Example {
   /** Row-major image, 784 values in [0, 1] for MNIST (any square size works). */
@@ -42,17 +42,7 @@ export function examplesGridFigure(examples: Example[], opts: ExamplesOptions = 
 
   const data: Trace[] = shown.map((ex, i) => {
     const side = squareSide(ex.pixels.length, `examplesGridFigure: example ${i} pixels`);
-    return {
-      type: 'heatmap',
-      z: reshape(ex.pixels, side, side),
-      xaxis: cells[i].xref,
-      yaxis: cells[i].yref,
-      colorscale: GREY_SCALE,
-      zmin: 0,
-      zmax: 1,
-      showscale: false,
-      hovertemplate: `${exampleTitle(ex, opts.labels)}<br>row %{y}, col %{x}: %{z:.2f}<extra></extra>`,
-    };
+    return greyImageTrace(reshape(ex.pixels, side, side), { xaxis: cells[i].xref, yaxis: cells[i].yref }, exampleTitle(ex, opts.labels));
   });
 
   return {

@@ -70,6 +70,23 @@ export const GREY_SCALE: [number, string][] = [
   [1, 'rgb(255,255,255)'],
 ];
 
+/**
+ * A digit as a heat map: grey levels in [0, 1] from black to white, no colour bar; in the subplot `axes`
+ * when given. With `hover`, the pointer shows it above the pixel's row, column and value; without, nothing.
+ */
+export function greyImageTrace(z: (number | null)[][], axes?: { xaxis: string; yaxis: string }, hover?: string): Trace {
+  return {
+    type: 'heatmap',
+    z,
+    ...axes,
+    colorscale: GREY_SCALE,
+    zmin: 0,
+    zmax: 1,
+    showscale: false,
+    ...(hover === undefined ? { hoverinfo: 'skip' } : { hovertemplate: `${hover}<br>row %{y}, col %{x}: %{z:.2f}<extra></extra>` }),
+  };
+}
+
 /** The trace reference of the i-th (0-based) subplot axis: 'x', 'x2', 'x3', ... */
 export function axisRef(letter: 'x' | 'y', i: number): string {
   return i === 0 ? letter : `${letter}${i + 1}`;

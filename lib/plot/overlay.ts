@@ -3,7 +3,7 @@
  * side by side, e.g. correct predictions on the left and mistakes on the right.
  */
 import { minMax, scaleTo01, upsampleGrid } from './attention';
-import { Annotation, Figure, GREY_SCALE, GridCell, GridRoom, Trace, cellTitle, imageGridLayout, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
+import { Annotation, Figure, greyImageTrace, GridCell, GridRoom, Trace, cellTitle, imageGridLayout, reshape, squareSide, subplotGrid, titleOf, toArray } from './figure';
 
 export interface OverlayPanel {
   /** Panel title, e.g. 'true 4 → pred 9 (87%)'. */
@@ -58,7 +58,7 @@ export function overlayGridFigure(groups: OverlayGroup[], opts: OverlayGridOptio
       const side = squareSide(panel.pixels.length, `overlayGridFigure: '${panel.title}' pixels`);
       size = side;
       const axes = { xaxis: cell.xref, yaxis: cell.yref };
-      data.push({ type: 'heatmap', z: reshape(panel.pixels, side, side), ...axes, colorscale: GREY_SCALE, zmin: 0, zmax: 1, showscale: false, hoverinfo: 'skip' });
+      data.push(greyImageTrace(reshape(panel.pixels, side, side), axes));
       if (panel.heat) {
         const heat = toArray(panel.heat);
         const heatSide = squareSide(heat.length, `overlayGridFigure: '${panel.title}' heat`);

@@ -2,7 +2,7 @@
  * Pictures of any size side by side: the preprocessing of one image step by step (a row per image, a
  * column per step), and a whole number with the boxes of the digits read in it.
  */
-import { Annotation, Figure, GREY_SCALE, Trace, cellTitle, imageGridAxes, imageGridLayout, reshape, subplotGrid, titleOf } from './figure';
+import { Annotation, Figure, greyImageTrace, Trace, cellTitle, imageGridAxes, imageGridLayout, reshape, subplotGrid, titleOf } from './figure';
 
 /** Row-major grey picture, 0 black … 1 white (the shape of lib/preprocess's GrayImage). */
 export interface Picture {
@@ -24,18 +24,9 @@ export interface StepsOptions {
 }
 
 function pictureTrace(picture: Picture, xaxis: string, yaxis: string, hover: string): Trace {
-  return {
-    type: 'heatmap',
-    // Two decimals are all a grey level shows; the figure's JSON stays small.
-    z: reshape(Array.from(picture.data, (v) => Math.round(v * 100) / 100), picture.height, picture.width),
-    xaxis,
-    yaxis,
-    colorscale: GREY_SCALE,
-    zmin: 0,
-    zmax: 1,
-    showscale: false,
-    hovertemplate: `${hover}<br>row %{y}, col %{x}: %{z:.2f}<extra></extra>`,
-  };
+  // Two decimals are all a grey level shows; the figure's JSON stays small.
+  const z = reshape(Array.from(picture.data, (v) => Math.round(v * 100) / 100), picture.height, picture.width);
+  return greyImageTrace(z, { xaxis, yaxis }, hover);
 }
 
 /** One row per image, its steps left to right, each panel titled; every row has as many steps. */

@@ -1,6 +1,6 @@
 /** Figures of the data notebook: sample digits per class, class balance, mean digit per class, grey-level histogram. */
 import type { DigitSet } from '../data/mnist';
-import { COLORS, Figure, GREY_SCALE, margins, titleOf } from '../plot/figure';
+import { COLORS, Figure, greyImageTrace, margins, titleOf } from '../plot/figure';
 
 /**
  * Lays square images out on a grid in ONE heatmap matrix (cheap to draw, unlike one subplot per digit),
@@ -43,7 +43,7 @@ export function digitSamplesFigure(set: DigitSet, indices: number[][], opts: { t
   const title = titleOf(opts.title ?? 'Sample digits per class');
   const rowCentres = indices.map((_, r) => r * (side + gap) + side / 2);
   return {
-    data: [{ type: 'heatmap', z, colorscale: GREY_SCALE, zmin: 0, zmax: 1, showscale: false, hoverinfo: 'skip' }],
+    data: [greyImageTrace(z)],
     layout: {
       title,
       width: (z[0]?.length ?? 0) * px + 80,
