@@ -73,8 +73,12 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
   if (testLimits.size > 1) throw new Error(`the runs were tested on different test subsets (testLimit ${[...testLimits].join(', ')}): an ensemble needs one`);
   const sameSplit = new Set(candidates.map((m) => splitKey(m.config))).size === 1 && candidates[0].config.valFraction > 0;
   if (options.choose && !sameSplit) {
-    const odd = candidates.find((m) => splitKey(m.config) !== splitKey(candidates[0].config)) ?? candidates[0];
-    throw new Error(`choosing members needs runs that hold out the same validation images (train them with one --split-seed): ${odd.dir} holds out others than ${candidates[0].dir}`);
+    const odd = candidates.find((m) => splitKey(m.config) !== splitKey(candidates[0].config));
+    throw new Error(
+      odd
+        ? `choosing members needs runs that hold out the same validation images (train them with one --split-seed): ${odd.dir} holds out others than ${candidates[0].dir}`
+        : 'choosing members needs a validation split: the runs held out no images (--val-fraction 0)',
+    );
   }
   const data = options.data ?? (await loadMnist(candidates[0].config.dataDir));
   const testIndices = firstIndices(data.test.count, candidates[0].config.testLimit);
