@@ -76,9 +76,11 @@ test('options without a range take any value of their kind, and the optional one
 test('a search space may search the options the table lets it, only fix the fixed ones and set none of the sweep\'s own', () => {
   const lr = { type: 'uniform', low: 0.001, high: 0.01 };
   for (const name of OPTION_NAMES) {
-    const { sweep, default: value = 1 } = optionDef(name);
-    const searched = () => parseSpace({ model: 'cnn-small', params: { [name]: { type: 'choice', values: [value] } } });
-    const fixed = () => parseSpace({ model: 'cnn-small', fixed: { [name]: value }, params: name === 'lr' ? { batchSize: { type: 'choice', values: [64] } } : { lr } });
+    const { sweep, kind, range, default: value = kind === 'path' ? '/x' : Array.isArray(range) ? range[0] : 1 } = optionDef(name);
+    // The distillation settings need a teacher beside them.
+    const base = name.startsWith('distill') ? { teacher: '/x' } : {};
+    const searched = () => parseSpace({ model: 'cnn-small', fixed: base, params: { [name]: { type: 'choice', values: [value] } } });
+    const fixed = () => parseSpace({ model: 'cnn-small', fixed: { ...base, [name]: value }, params: name === 'lr' ? { batchSize: { type: 'choice', values: [64] } } : { lr } });
     if (sweep === 'search') {
       searched();
       fixed();

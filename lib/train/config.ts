@@ -21,6 +21,9 @@ export function validateConfig(c: TrainConfig): void {
   // Checks across options, then the model's own options.
   inRange('warmupEpochs', c.warmupEpochs, 0, c.epochs + 1);
   if (!(c.augmentShift >= 0) || !(c.augmentRotate >= 0)) throw new ConfigError('augmentShift and augmentRotate must be ≥ 0');
+  for (const name of ['distillWeight', 'distillTemperature'] as const) {
+    if (c[name] !== undefined && !c.teacher) throw new ConfigError(`${name} needs a teacher run (--teacher DIR)`);
+  }
   try {
     checkModelOptions(c.model, c.modelOptions);
     // Ranges too (a negative width, a patch size that cannot tile the image): a sweep refuses its space up front.

@@ -41,6 +41,9 @@ export interface OptionDef {
   readonly sweep?: SweepRole;
 }
 
+/** What a run with a teacher uses when it sets neither --distill-weight nor --distill-temperature (distill.ts). */
+export const DISTILL_DEFAULTS = { weight: 0.5, temperature: 2 } as const;
+
 export const TRAIN_OPTIONS = {
   model: {
     kind: 'string',
@@ -90,6 +93,30 @@ export const TRAIN_OPTIONS = {
     help: 'validate, test and save a moving average of the weights with this decay\n(e.g. 0.999; 0 = off, the live weights)',
     default: 0,
     range: [0, 1],
+    sweep: 'search',
+  },
+  teacher: {
+    kind: 'path',
+    flag: 'teacher',
+    arg: 'DIR',
+    help: "a finished run whose softened predictions the model also learns (distillation; it must not have\ntrained on this run's validation images)",
+    sweep: 'fixed',
+  },
+  // Optional rather than defaulted: a run without a teacher records no distillation settings.
+  distillWeight: {
+    kind: 'number',
+    flag: 'distill-weight',
+    arg: 'X',
+    help: () => `share of the loss given to the teacher (default ${DISTILL_DEFAULTS.weight})`,
+    range: [0, 1],
+    sweep: 'search',
+  },
+  distillTemperature: {
+    kind: 'number',
+    flag: 'distill-temperature',
+    arg: 'T',
+    help: () => `softmax temperature of the teacher's and the model's predictions (default ${DISTILL_DEFAULTS.temperature})`,
+    range: 'positive',
     sweep: 'search',
   },
   modelOptions: {

@@ -9,6 +9,7 @@ import { evaluateModel } from '../eval/evaluate';
 import { loadModel } from '../models/io';
 import { codeVersion } from '../util/code-version';
 import { canonicalJson } from '../util/files';
+import { teacherRecord, type TeacherRecord } from './distill';
 import type { RunResult } from './run';
 import { hasModel, isFinishedRun, modelDir, readMetrics, readRunConfig, readRunConfigFile, readSummary } from './run-dir';
 import type { TrainConfig } from './types';
@@ -17,6 +18,7 @@ interface RecordedRun {
   config?: TrainConfig;
   data?: { sha256?: DataSource['sha256'] };
   versions?: { code?: string };
+  teacher?: TeacherRecord;
 }
 
 /** Why runDir cannot stand in for this training, or undefined when it can. */
@@ -26,6 +28,7 @@ export function reuseMismatch(runDir: string, config: TrainConfig, source: DataS
   if (canonicalJson(recorded.config) !== canonicalJson(config)) return 'the configuration changed';
   if (canonicalJson(recorded.data?.sha256) !== canonicalJson(source.sha256)) return 'the data changed';
   if (recorded.versions?.code !== codeVersion()) return 'the training code changed';
+  if (config.teacher && recorded.teacher?.weightsSha256 !== teacherRecord(config.teacher).weightsSha256) return 'the teacher changed';
   return undefined;
 }
 

@@ -25,6 +25,7 @@ import { progressBar } from '../util/progress';
 import { CHECKPOINT_DIR, findCheckpoint, loadAverage, loadCheckpoint, saveCheckpoint, CheckpointState } from './checkpoint';
 import { runSplit, validateConfig } from './config';
 import { clearMetrics, defaultRunDir, evaluationSummary, isRunDir, modelDir, RUN_LOCK_FILE, writeMetrics, writeRunConfig, writeSummary } from './run-dir';
+import { loadTeacher } from './distill';
 import { WeightAverage } from './ema';
 import { createOptimizer, setLearningRate } from './optimizer';
 import { learningRateAt } from './schedule';
@@ -110,12 +111,16 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
   const testIndices = firstIndices(data.test.count, config.testLimit);
   log(`data: ${data.source.kind} ${data.source.dir} — train ${split.train.length}, validation ${split.val.length}, test ${testIndices.length}`);
 
+  const teacher = await loadTeacher(config, data.source, data.train.count, image);
+  if (teacher) log(`teacher: ${teacher.record.model} (${teacher.record.run}), weight ${teacher.weight}, temperature ${teacher.temperature}`);
+
   if (!checkpointDir) {
     clearMetrics(runDir);
     writeRunConfig(runDir, {
       config,
       data: { ...data.source, image, trainSamples: split.train.length, valSamples: split.val.length, testSamples: testIndices.length },
       backend,
+      ...(teacher ? { teacher: teacher.record } : {}),
       versions: projectVersions(),
       createdAt: new Date().toISOString(),
     });
@@ -163,15 +168,19 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
       const batch = makeBatch(data.train, indices, augment);
       const images = tf.tensor4d(batch.images, [batch.size, data.train.height, data.train.width, 1]);
       const labels = tf.tensor1d(batch.labels, 'int32');
-      const result = trainStep(model, optimizer, images, labels, { ...config, lr });
+      // Inference mode: the teacher's dropout off, its batch norm on its moving statistics.
+      const teacherLogits = teacher && (teacher.model.apply(images, { training: false }) as tf.Tensor2D);
+      const result = trainStep(model, optimizer, images, labels, { ...config, lr }, teacherLogits && { ...teacher, logits: teacherLogits });
       images.dispose();
       labels.dispose();
+      teacherLogits?.dispose();
       if (!isFinite(result.loss)) {
         bar?.finish({});
         // Sweeps record a diverged trial and go on: free what this run holds.
         model.dispose();
         optimizer.dispose();
         average?.dispose();
+        teacher?.model.dispose();
         throw new DivergedError(
           `training diverged: the loss became ${result.loss} in epoch ${epoch + 1} (lr ${lr.toPrecision(3)}); ` +
             `try a lower --lr or a --clip-norm (the run in ${runDir} is not marked finished)`,
@@ -210,6 +219,7 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
     if (options.onEpoch?.(metrics, model) === 'stop' || options.signal?.aborted) break;
   }
 
+  teacher?.model.dispose();
   // From here on the model is what the run delivers: the weight average when there is one.
   average?.load();
   average?.dispose();
