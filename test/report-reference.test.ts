@@ -8,9 +8,10 @@ import { join } from 'path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend } from '../lib/backend/select';
+import { resolveConfig } from '../lib/train/config';
 import { evaluateRun } from '../lib/train/evaluate-run';
 import { modelNames } from '../lib/models/registry';
-import { bestReferenceRun, modelTable, promoteToReference, README_FILE, referenceRuns, withModelTable } from '../lib/report/reference';
+import { bestReferenceRun, describeRecipe, modelTable, promoteToReference, README_FILE, referenceRuns, withModelTable } from '../lib/report/reference';
 import { REFERENCE_DIR } from '../lib/util/paths';
 import { rejects } from './helpers';
 
@@ -30,6 +31,14 @@ test('every registered model has a reference run with its model, and so does an 
     assert.ok(!existsSync(join(run!.dir, 'checkpoint')), `${run!.dir}: the checkpoint is not part of a reference run`);
   }
   assert.ok(runs.some((r) => r.summary.family === 'ensemble'), 'no reference ensemble');
+});
+
+test("a recipe's description names the model's options and the teacher it was distilled from", () => {
+  const config = resolveConfig({ model: 'vit-tiny', modelOptions: { patchSize: 4, depth: 6 }, teacher: '/x/results/reference/cnn-deep', distillTemperature: 3 });
+  const recipe = describeRecipe(config);
+  assert.ok(recipe.startsWith('patchSize 4 depth 6, 15 epochs, adamw 0.002 cosine'), recipe);
+  assert.ok(recipe.endsWith('EMA 0.999, distilled from cnn-deep (weight 0.5, T 3)'), recipe);
+  assert.not.match(describeRecipe(resolveConfig({ model: 'vit-tiny' })), /distilled|patchSize/);
 });
 
 test('the default run is the single model of best validation accuracy, whatever its test accuracy', () => {

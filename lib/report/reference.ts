@@ -6,6 +6,7 @@
 import { cpSync, existsSync, readFileSync, renameSync, rmSync } from 'fs';
 import { basename, join } from 'path';
 import { CALIBRATION_FILE } from '../eval/calibrate';
+import { distillSettings } from '../train/distill';
 import type { TrainConfig } from '../train/types';
 import { writeFileAtomic } from '../util/atomic';
 import { PROJECT_ROOT, REFERENCE_DIR } from '../util/paths';
@@ -64,12 +65,17 @@ const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).t
 /** A recipe in a few words, from the recorded configuration. */
 export function describeRecipe(config: TrainConfig & { members?: string[] }): string {
   if (config.members) return `mean of ${config.members.length} runs' probabilities: ${config.members.map((m) => m.replace(/^\.\.\//, '')).join(', ')}`;
-  const parts = [`${config.epochs} epochs`, `${config.optimizer} ${config.lr} ${config.schedule}`, `batch ${config.batchSize}`];
+  const options = Object.entries(config.modelOptions ?? {}).map(([key, value]) => `${key} ${value}`);
+  const parts = [...(options.length ? [options.join(' ')] : []), `${config.epochs} epochs`, `${config.optimizer} ${config.lr} ${config.schedule}`, `batch ${config.batchSize}`];
   if (config.weightDecay > 0) parts.push(`weight decay ${config.weightDecay}`);
   if (config.augment) parts.push(`augmentation ±${config.augmentShift} px ±${config.augmentRotate}°${config.augmentScale > 0 ? ` ±${config.augmentScale * 100}% size` : ''}`);
   if (config.labelSmoothing > 0) parts.push(`label smoothing ${config.labelSmoothing}`);
   if (config.clipNorm > 0) parts.push(`clip ${config.clipNorm}`);
   if (config.ema > 0) parts.push(`EMA ${config.ema}`);
+  if (config.teacher) {
+    const { weight, temperature } = distillSettings(config);
+    parts.push(`distilled from ${basename(config.teacher)} (weight ${weight}, T ${temperature})`);
+  }
   return parts.join(', ');
 }
 

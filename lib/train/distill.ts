@@ -32,6 +32,11 @@ export interface Teacher {
   temperature: number;
 }
 
+/** A run's distillation weight and temperature: its own settings, or the defaults. */
+export function distillSettings(config: TrainConfig): { weight: number; temperature: number } {
+  return { weight: config.distillWeight ?? DISTILL_DEFAULTS.weight, temperature: config.distillTemperature ?? DISTILL_DEFAULTS.temperature };
+}
+
 /** The teacher run's identity as config.json records it (its weights' checksum: a retrained teacher differs). */
 export function teacherRecord(runDir: string): TeacherRecord {
   if (!isFinishedRun(runDir) || !hasModel(runDir)) throw new ConfigError(`teacher ${runDir}: not a finished run with a saved model`);
@@ -67,7 +72,7 @@ export async function loadTeacher(config: TrainConfig, source: DataSource, train
     model.dispose();
     throw err;
   }
-  return { model, record, weight: config.distillWeight ?? DISTILL_DEFAULTS.weight, temperature: config.distillTemperature ?? DISTILL_DEFAULTS.temperature };
+  return { model, record, ...distillSettings(config) };
 }
 
 /**
