@@ -18,7 +18,7 @@ import { createOptimizer } from '../lib/train/optimizer';
 import { PROJECT_ROOT } from '../lib/util/paths';
 import {
   assertClose, assertNoLeak, attentionBlockGradients, compare, compareBackpropFilter, compareBackpropInput, convCases, convPoolDenseGradients, label, matMulCases,
-  poolCases, rand, runOn,
+  poolCases, rand, runOn, winogradConvCases,
 } from './kernel-cases';
 
 const found = loadAddon();
@@ -72,7 +72,7 @@ if (!available) {
       await compare(`conv2d ${label(c)}`, () => tf.conv2d(rand(c.x, 1) as tf.Tensor4D, rand(c.f, 2) as tf.Tensor4D, c.strides, c.pad));
     }
     for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'] as const) {
-      for (const c of convCases.slice(0, 8)) {
+      for (const c of [...convCases.slice(0, 8), ...winogradConvCases]) {
         await compare(`fused conv2d ${activation} ${label(c)}`, () => tf.fused.conv2d({
           x: rand(c.x, 3) as tf.Tensor4D, filter: rand(c.f, 4) as tf.Tensor4D, strides: c.strides, pad: c.pad,
           bias: rand([c.f[3]], 5), activation, leakyreluAlpha: 0.1,
