@@ -76,12 +76,13 @@ type ConvCase = { x: Shape4; f: Shape4; strides: Pair; pad: Pad };
 
 /**
  * 3x3, stride 1, channels a multiple of 16: the oneDNN engine runs Winograd's algorithm for these (the
- * forward always, the input gradient from 64 input channels, the filter gradient from 64 output channels).
+ * forward always, the input gradient when padded, the filter gradient when not).
  */
 export const winogradConvCases: ConvCase[] = [
   { x: [3, 10, 9, 16], f: [3, 3, 16, 16], strides: 1, pad: 'same' },
   { x: [2, 9, 9, 32], f: [3, 3, 32, 64], strides: 1, pad: 'same' },
   { x: [2, 8, 7, 64], f: [3, 3, 64, 64], strides: 1, pad: 'valid' },
+  { x: [2, 7, 8, 64], f: [3, 3, 64, 32], strides: 1, pad: 'same' },
 ];
 
 export const convCases: ConvCase[] = [

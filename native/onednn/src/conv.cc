@@ -10,11 +10,11 @@
 //
 // One exception for activations: oneDNN's Winograd F(4x4, 3x3) kernels need
 // the blocked layout, and they do fewer than half the multiplications, which
-// pays for reordering the activations at the edges of the call, measured on
-// the models' layers (docs/performance.md): for every 3x3 stride-1 forward
-// with channel counts a multiple of 16, for the data gradient where the input
-// has 64 channels or more and for the filter gradient where the output has;
-// with 32 the two reorders eat those gradients' gain.
+// pays for reordering the activations at the edges of the call, where it was
+// measured faster on the models' layers (docs/performance.md): every 3x3
+// stride-1 forward with channel counts a multiple of 16; the data gradient of
+// such a convolution when padded ('same'), the filter gradient when unpadded
+// ('valid'). The other way round each gradient was as slow or slower.
 #include "kernels.h"
 
 namespace pw {
@@ -50,7 +50,8 @@ struct Geometry {
   enum Pass { kForward, kData, kWeights };
   bool winograd(Pass pass) const {
     const bool shape = kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && c % 16 == 0 && o % 16 == 0;
-    return shape && (pass == kForward || (pass == kData ? c : o) >= 64);
+    const bool padded = pt + pl + pb + pr > 0;
+    return shape && (pass == kForward || (pass == kData) == padded);
   }
   // tfjs's NHWC layout for the direct algorithm; the primitive's choice (blocked) for Winograd.
   memory::desc src(algorithm alg) const {
