@@ -157,6 +157,17 @@ function batchNorm(args: KernelArgs<'x' | 'mean' | 'variance' | 'offset' | 'scal
     offset(backend, out), n, channels, varianceEpsilon, ...lengths));
 }
 
+/** Softmax over the last axis (the only one tfjs's kernel takes), float32 (native/onednn/src/norm.cc). */
+function softmax(args: KernelArgs<'logits'>, addon: OnednnAddon): TensorInfo | null {
+  const logits = args.inputs.logits as TensorInfo;
+  const cols = logits.shape[logits.shape.length - 1];
+  const n = tf.util.sizeFromShape(logits.shape);
+  if (logits.dtype !== 'float32' || n === 0) return null;
+  const { backend } = args;
+  const out = backend.makeOutput(logits.shape, 'float32');
+  return intoOutput(backend, out, (heap) => addon.softmax(heap, offset(backend, logits), offset(backend, out), n / cols, cols));
+}
+
 export const ELEMENTWISE_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
   [tf.Identity, identity as OnednnKernel],
   [tf.Cast, cast as OnednnKernel],
@@ -180,4 +191,5 @@ export const ELEMENTWISE_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
   [tf.Transpose, transpose as OnednnKernel],
   [tf.Slice, slice as OnednnKernel],
   [tf.FusedBatchNorm, batchNorm as OnednnKernel],
+  [tf.Softmax, softmax as OnednnKernel],
 ];
