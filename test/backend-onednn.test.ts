@@ -61,7 +61,7 @@ if (!available) {
     assert.match(info.detail, /oneDNN \d+\.\d+\.\d+/);
     for (const k of tf.getKernelsForBackend('wasm')) assert.ok(tf.getKernel(k.kernelName, ONEDNN_BACKEND), k.kernelName);
     for (const name of [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.BatchMatMul,
-      tf._FusedMatMul, tf.MaxPool, tf.MaxPoolGrad, tf.AvgPool, tf.AvgPoolGrad, tf.Sum, tf.Add, tf.Multiply, tf.Relu, tf.Transpose, tf.Slice, tf.Softmax]) {
+      tf._FusedMatMul, tf.MaxPool, tf.MaxPoolGrad, tf.AvgPool, tf.AvgPoolGrad, tf.Sum, tf.Add, tf.Multiply, tf.Relu, tf.Transpose, tf.Slice, tf.SplitV, tf.Softmax]) {
       assert.ok(ONEDNN_KERNELS.includes(name), name);
       assert.is.not(tf.getKernel(name, ONEDNN_BACKEND).kernelFunc, tf.getKernel(name, 'wasm').kernelFunc, name);
     }
@@ -176,6 +176,18 @@ if (!available) {
     await compare('softmax of special logits', () => tf.softmax(special));
   });
 
+  test('split matches cpu: contiguous pieces (leading axis, or ones before it), uneven sizes, other axes, int32', async () => {
+    await compare('split [3,4,5] in 3 along 0', () => tf.split(rand([3, 4, 5], 41), 3, 0));
+    await compare('split [1,6,4] as 1,3,2 along 1', () => tf.split(rand([1, 6, 4], 42), [1, 3, 2], 1));
+    await compare('split [3,2,4,7,5] in 3 along 0', () => tf.split(rand([3, 2, 4, 7, 5], 43), 3, 0));
+    await compare('split [4,6] in 2 along 1', () => tf.split(rand([4, 6], 44), 2, 1));
+    await compare('split int32 [4,3] as 3,1 along 0', () => tf.split(tf.cast(rand([4, 3], 45).mul(9), 'int32'), [3, 1], 0));
+    await compare('split gradient', () => tf.grad((x: tf.Tensor) => {
+      const [a, b, c] = tf.split(x, 3, 0);
+      return a.mul(2).add(b.square()).sub(c).sum();
+    })(rand([3, 5, 4], 46)));
+  });
+
   test('end-to-end gradients of a CNN and of an attention block match cpu', async () => {
     await compare('conv/pool/dense model gradients', convPoolDenseGradients);
     await compare('attention block gradients', attentionBlockGradients);
@@ -248,6 +260,7 @@ if (!available) {
     for (const [a, b, ta, tb] of matMulCases) assertNoLeak(`matMul ${a} x ${b}`, () => tf.matMul(rand(a, 1), rand(b, 2), ta, tb));
     assertNoLeak('elementwise', () => tf.sum(tf.add(tf.cast(tf.greater(rand([4, 5], 1), 0), 'float32'), rand([5], 2)).square(), [0]));
     assertNoLeak('softmax', () => tf.softmax(rand([6, 49], 5)));
+    assertNoLeak('split', () => tf.split(rand([3, 4, 5], 6), 3, 0));
     assertNoLeak('slice', () => tf.add(tf.slice(rand([6, 4, 4, 1], 1), 0, 6), tf.slice(rand([8, 4, 4, 1], 2), 1, 6)));
     assertNoLeak('adam', () => {
       const w = tf.variable(rand([30], 3));
