@@ -18,7 +18,7 @@ import { createOptimizer } from '../lib/train/optimizer';
 import { PROJECT_ROOT } from '../lib/util/paths';
 import {
   assertClose, assertNoLeak, attentionBlockGradients, compare, compareBackpropFilter, compareBackpropInput, convCases, convPoolDenseGradients, label, matMulCases,
-  poolCases, rand, runOn,
+  poolCases, rand, runOn, winogradConvCases,
 } from './kernel-cases';
 
 const found = loadAddon();
@@ -61,7 +61,7 @@ if (!available) {
     assert.match(info.detail, /oneDNN \d+\.\d+\.\d+/);
     for (const k of tf.getKernelsForBackend('wasm')) assert.ok(tf.getKernel(k.kernelName, ONEDNN_BACKEND), k.kernelName);
     for (const name of [tf.Conv2D, tf.FusedConv2D, tf.Conv2DBackpropInput, tf.Conv2DBackpropFilter, tf.BatchMatMul,
-      tf._FusedMatMul, tf.MaxPool, tf.MaxPoolGrad, tf.AvgPool, tf.AvgPoolGrad, tf.Sum, tf.Add, tf.Multiply, tf.Relu, tf.Transpose, tf.Slice]) {
+      tf._FusedMatMul, tf.MaxPool, tf.MaxPoolGrad, tf.AvgPool, tf.AvgPoolGrad, tf.Sum, tf.Add, tf.Multiply, tf.Relu, tf.Transpose, tf.Slice, tf.SplitV, tf.Softmax]) {
       assert.ok(ONEDNN_KERNELS.includes(name), name);
       assert.is.not(tf.getKernel(name, ONEDNN_BACKEND).kernelFunc, tf.getKernel(name, 'wasm').kernelFunc, name);
     }
@@ -72,7 +72,7 @@ if (!available) {
       await compare(`conv2d ${label(c)}`, () => tf.conv2d(rand(c.x, 1) as tf.Tensor4D, rand(c.f, 2) as tf.Tensor4D, c.strides, c.pad));
     }
     for (const activation of ['linear', 'relu', 'relu6', 'elu', 'sigmoid', 'leakyrelu'] as const) {
-      for (const c of convCases.slice(0, 8)) {
+      for (const c of [...convCases.slice(0, 8), ...winogradConvCases]) {
         await compare(`fused conv2d ${activation} ${label(c)}`, () => tf.fused.conv2d({
           x: rand(c.x, 3) as tf.Tensor4D, filter: rand(c.f, 4) as tf.Tensor4D, strides: c.strides, pad: c.pad,
           bias: rand([c.f[3]], 5), activation, leakyreluAlpha: 0.1,
@@ -166,6 +166,28 @@ if (!available) {
       [rand([4, 3, 3, 5], 32), rand([5], 33)]));
   });
 
+  test('Softmax matches cpu over rows of any length, big tensors, and infinite or NaN logits', async () => {
+    for (const shape of [[3, 7], [5, 1], [2, 33], [128, 10], [16, 4, 49, 49]]) {
+      await compare(`softmax ${shape}`, () => tf.softmax(rand(shape, 40).mul(20)));
+    }
+    const special = tf.tensor2d([
+      [1, -Infinity, 3, 2], [-Infinity, -Infinity, -Infinity, -Infinity], [1, Infinity, 0, -1], [NaN, 1, 2, 3], [80, 90, -80, 0],
+    ]);
+    await compare('softmax of special logits', () => tf.softmax(special));
+  });
+
+  test('split matches cpu: contiguous pieces (leading axis, or ones before it), uneven sizes, other axes, int32', async () => {
+    await compare('split [3,4,5] in 3 along 0', () => tf.split(rand([3, 4, 5], 41), 3, 0));
+    await compare('split [1,6,4] as 1,3,2 along 1', () => tf.split(rand([1, 6, 4], 42), [1, 3, 2], 1));
+    await compare('split [3,2,4,7,5] in 3 along 0', () => tf.split(rand([3, 2, 4, 7, 5], 43), 3, 0));
+    await compare('split [4,6] in 2 along 1', () => tf.split(rand([4, 6], 44), 2, 1));
+    await compare('split int32 [4,3] as 3,1 along 0', () => tf.split(tf.cast(rand([4, 3], 45).mul(9), 'int32'), [3, 1], 0));
+    await compare('split gradient', () => tf.grad((x: tf.Tensor) => {
+      const [a, b, c] = tf.split(x, 3, 0);
+      return a.mul(2).add(b.square()).sub(c).sum();
+    })(rand([3, 5, 4], 46)));
+  });
+
   test('end-to-end gradients of a CNN and of an attention block match cpu', async () => {
     await compare('conv/pool/dense model gradients', convPoolDenseGradients);
     await compare('attention block gradients', attentionBlockGradients);
@@ -237,6 +259,8 @@ if (!available) {
     assertNoLeak('pool grads', () => tf.grad((x: tf.Tensor) => tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid').add(tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid')).sum())(rand([2, 4, 4, 3], 3)));
     for (const [a, b, ta, tb] of matMulCases) assertNoLeak(`matMul ${a} x ${b}`, () => tf.matMul(rand(a, 1), rand(b, 2), ta, tb));
     assertNoLeak('elementwise', () => tf.sum(tf.add(tf.cast(tf.greater(rand([4, 5], 1), 0), 'float32'), rand([5], 2)).square(), [0]));
+    assertNoLeak('softmax', () => tf.softmax(rand([6, 49], 5)));
+    assertNoLeak('split', () => tf.split(rand([3, 4, 5], 6), 3, 0));
     assertNoLeak('slice', () => tf.add(tf.slice(rand([6, 4, 4, 1], 1), 0, 6), tf.slice(rand([8, 4, 4, 1], 2), 1, 6)));
     assertNoLeak('adam', () => {
       const w = tf.variable(rand([30], 3));

@@ -72,7 +72,20 @@ export function assertNoLeak(what: string, make: () => tf.Tensor | tf.Tensor[]):
   assert.is(backend.numDataIds(), before, `${what} leaked tensors`);
 }
 
-export const convCases: Array<{ x: Shape4; f: Shape4; strides: Pair; pad: Pad }> = [
+type ConvCase = { x: Shape4; f: Shape4; strides: Pair; pad: Pad };
+
+/**
+ * 3x3, stride 1, channels a multiple of 16: the oneDNN engine runs Winograd's algorithm for these (the
+ * forward always, the input gradient when padded, the filter gradient when not).
+ */
+export const winogradConvCases: ConvCase[] = [
+  { x: [3, 10, 9, 16], f: [3, 3, 16, 16], strides: 1, pad: 'same' },
+  { x: [2, 9, 9, 32], f: [3, 3, 32, 64], strides: 1, pad: 'same' },
+  { x: [2, 8, 7, 64], f: [3, 3, 64, 64], strides: 1, pad: 'valid' },
+  { x: [2, 7, 8, 64], f: [3, 3, 64, 32], strides: 1, pad: 'same' },
+];
+
+export const convCases: ConvCase[] = [
   { x: [2, 7, 6, 3], f: [3, 3, 3, 4], strides: 1, pad: 'same' },
   { x: [2, 7, 6, 3], f: [3, 3, 3, 4], strides: 1, pad: 'valid' },
   { x: [2, 7, 6, 3], f: [3, 3, 3, 4], strides: 2, pad: 'same' },
@@ -88,6 +101,7 @@ export const convCases: Array<{ x: Shape4; f: Shape4; strides: Pair; pad: Pad }>
   // Large enough to be split into several chunks (per-sample partial sums).
   { x: [24, 20, 20, 16], f: [3, 3, 16, 8], strides: 1, pad: 'valid' },
   { x: [80, 20, 20, 16], f: [3, 3, 16, 8], strides: 2, pad: 'same' },
+  ...winogradConvCases,
 ];
 
 /** Conv2DBackpropFilter of every conv case on the active backend, compared with cpu. */

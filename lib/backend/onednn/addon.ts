@@ -48,6 +48,7 @@ export interface OnednnAddon {
   batchNormTrainGrad(heap: ArrayBuffer, ...args: number[]): void;
   layerNorm(heap: ArrayBuffer, ...args: number[]): void;
   layerNormGrad(heap: ArrayBuffer, ...args: number[]): void;
+  softmax(heap: ArrayBuffer, ...args: number[]): void;
   softmaxGrad(heap: ArrayBuffer, ...args: number[]): void;
 }
 

@@ -16,7 +16,7 @@ export interface KernelArgs<Input extends string> {
 }
 
 /** A oneDNN kernel: the output it wrote, or null where it does not handle the call (the WASM kernel runs). */
-export type OnednnKernel = (args: KernelArgs<string>, addon: OnednnAddon) => TensorInfo | null;
+export type OnednnKernel = (args: KernelArgs<string>, addon: OnednnAddon) => TensorInfo | TensorInfo[] | null;
 
 /** The heap, taken after every allocation of the call. */
 export function heap(backend: BackendWasm): ArrayBuffer {

@@ -132,6 +132,33 @@ function slice(args: KernelArgs<'x'>): TensorInfo | null {
   return out;
 }
 
+/**
+ * SplitV along an axis with only ones before it, so each piece is one contiguous run of the input (the
+ * attention's queries, keys and values): each copied in one move. The WASM kernel slices run by run.
+ */
+function splitV(args: KernelArgs<'x'>): TensorInfo[] | null {
+  const x = args.inputs.x as TensorInfo;
+  const { numOrSizeSplits, axis } = args.attrs as unknown as tf.SplitVAttrs;
+  const dim = tf.util.parseAxisParam(axis, x.shape)[0];
+  if (x.dtype === 'string' || tf.util.sizeFromShape(x.shape.slice(0, dim)) !== 1) return null;
+  const sizes = tf.backend_util.prepareSplitSize(x as tf.TensorInfo as tf.Tensor, numOrSizeSplits, dim);
+  if (tf.util.sizeFromShape(x.shape) === 0 || sizes.includes(0)) return null;
+  const { backend } = args;
+  const bytes = tf.util.bytesPerElement(x.dtype);
+  const rowBytes = (tf.util.sizeFromShape(x.shape) / x.shape[dim]) * bytes;
+  let from = 0;
+  return sizes.map((size) => {
+    const shape = [...x.shape];
+    shape[dim] = size;
+    const out = backend.makeOutput(shape, x.dtype);
+    // Offsets after the allocation: it may have moved the heap.
+    const start = offset(backend, x) + from;
+    backend.wasm.HEAPU8.copyWithin(offset(backend, out), start, start + size * rowBytes);
+    from += size * rowBytes;
+    return out;
+  });
+}
+
 /** Transpose of a float32 tensor: the attention's head split and merge. */
 function transpose(args: KernelArgs<'x'>, addon: OnednnAddon): TensorInfo | null {
   const x = args.inputs.x as TensorInfo;
@@ -157,6 +184,17 @@ function batchNorm(args: KernelArgs<'x' | 'mean' | 'variance' | 'offset' | 'scal
     offset(backend, out), n, channels, varianceEpsilon, ...lengths));
 }
 
+/** Softmax over the last axis (the only one tfjs's kernel takes), float32 (native/onednn/src/norm.cc). */
+function softmax(args: KernelArgs<'logits'>, addon: OnednnAddon): TensorInfo | null {
+  const logits = args.inputs.logits as TensorInfo;
+  const cols = logits.shape[logits.shape.length - 1];
+  const n = tf.util.sizeFromShape(logits.shape);
+  if (logits.dtype !== 'float32' || n === 0) return null;
+  const { backend } = args;
+  const out = backend.makeOutput(logits.shape, 'float32');
+  return intoOutput(backend, out, (heap) => addon.softmax(heap, offset(backend, logits), offset(backend, out), n / cols, cols));
+}
+
 export const ELEMENTWISE_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
   [tf.Identity, identity as OnednnKernel],
   [tf.Cast, cast as OnednnKernel],
@@ -179,5 +217,7 @@ export const ELEMENTWISE_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
   [tf.Tile, tile as OnednnKernel],
   [tf.Transpose, transpose as OnednnKernel],
   [tf.Slice, slice as OnednnKernel],
+  [tf.SplitV, splitV as OnednnKernel],
   [tf.FusedBatchNorm, batchNorm as OnednnKernel],
+  [tf.Softmax, softmax as OnednnKernel],
 ];

@@ -109,6 +109,7 @@ napi_value Init(napi_env env, napi_value exports) {
       PW_KERNEL(batchNormTrainGrad),
       PW_KERNEL(layerNorm),
       PW_KERNEL(layerNormGrad),
+      PW_KERNEL(softmax),
       PW_KERNEL(softmaxGrad),
   };
 #undef PW_KERNEL

@@ -7,6 +7,14 @@
 // weights of tfjs are reordered into it on every call, because a primitive
 // forced onto plain HWIO weights falls back to oneDNN's reference code,
 // orders of magnitude slower.
+//
+// One exception for activations: oneDNN's Winograd F(4x4, 3x3) kernels need
+// the blocked layout, and they do fewer than half the multiplications, which
+// pays for reordering the activations at the edges of the call, where it was
+// measured faster on the models' layers (docs/performance.md): every 3x3
+// stride-1 forward with channel counts a multiple of 16; the data gradient of
+// such a convolution when padded ('same'), the filter gradient when unpadded
+// ('valid'). The other way round each gradient was as slow or slower.
 #include "kernels.h"
 
 namespace pw {
@@ -38,20 +46,93 @@ struct Geometry {
   memory::desc userWeights() const { return {{o, c, kh, kw}, dt::f32, tag::hwio}; }
   memory::desc anyWeights() const { return {{o, c, kh, kw}, dt::f32, tag::any}; }
   memory::desc bias() const { return {{o}, dt::f32, tag::x}; }
+  // A Winograd primitive is worth trying for this pass (see the top of the file).
+  enum Pass { kForward, kData, kWeights };
+  bool winograd(Pass pass) const {
+    const bool shape = kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && c % 16 == 0 && o % 16 == 0;
+    const bool padded = pt + pl + pb + pr > 0;
+    return shape && (pass == kForward || (pass == kData) == padded);
+  }
+  // tfjs's NHWC layout for the direct algorithm; the primitive's choice (blocked) for Winograd.
+  memory::desc src(algorithm alg) const {
+    return alg == algorithm::convolution_direct ? src() : memory::desc({n, c, h, w}, dt::f32, tag::any);
+  }
+  memory::desc dst(algorithm alg) const {
+    return alg == algorithm::convolution_direct ? dst() : memory::desc({n, o, oh, ow}, dt::f32, tag::any);
+  }
   memory::dims strides() const { return {sh, sw}; }
   // oneDNN counts dilation from 0 (no dilation), tfjs from 1.
   memory::dims dilates() const { return {dh - 1, dw - 1}; }
   memory::dims padL() const { return {pt, pl}; }
   memory::dims padR() const { return {pb, pr}; }
 
-  convolution_forward::primitive_desc forward(bool withBias, const dnnl::primitive_attr &attr) const {
+  convolution_forward::primitive_desc forward(bool withBias, const dnnl::primitive_attr &attr,
+                                              algorithm alg = algorithm::convolution_direct) const {
     const auto d = withBias
-        ? convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src(),
-                                    anyWeights(), bias(), dst(), strides(), dilates(), padL(), padR())
-        : convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_direct, src(),
-                                    anyWeights(), dst(), strides(), dilates(), padL(), padR());
+        ? convolution_forward::desc(prop_kind::forward_training, alg, src(alg), anyWeights(), bias(), dst(alg),
+                                    strides(), dilates(), padL(), padR())
+        : convolution_forward::desc(prop_kind::forward_training, alg, src(alg), anyWeights(), dst(alg),
+                                    strides(), dilates(), padL(), padR());
     return {d, attr, engine()};
   }
+};
+
+// The primitive descriptor `make(alg)` gives for Winograd where `wanted` and this build and CPU have the
+// kernel, else for the direct algorithm.
+template <typename Make>
+auto choose(bool wanted, Make make) {
+  if (wanted) {
+    try {
+      return make(algorithm::convolution_winograd);
+    } catch (const dnnl::error &) {
+      // No Winograd kernel for the case here: the direct one.
+    }
+  }
+  return make(algorithm::convolution_direct);
+}
+
+// An activation in the layout a primitive chose, when that is not tfjs's NHWC: the copy lives in a buffer
+// shared by every primitive of the JS thread (slot 0 the input side, 1 the output side; calls are
+// sequential), and the reorder moves it in before or out after the primitive runs.
+class Activation {
+ public:
+  Activation(const memory::desc &user, const memory::desc &chosen, int slot, bool in)
+      : chosen_(chosen), slot_(slot), blocked_(user != chosen) {
+    if (!blocked_) return;
+    memory u(user, engine(), nullptr), c(chosen, engine(), nullptr);
+    move_ = in ? reorder(u, c) : reorder(c, u);
+  }
+  // What the primitive reads for the tensor at `data`.
+  memory in(const memory::desc &user, float *data) const {
+    memory u(user, engine(), data);
+    if (!blocked_) return u;
+    memory c = copy();
+    move_.execute(stream(), u, c);
+    return c;
+  }
+  // What the primitive writes for the tensor at `data`; `flush` then moves it there.
+  memory out(const memory::desc &user, float *data) const {
+    return blocked_ ? copy() : memory(user, engine(), data);
+  }
+  void flush(memory written, const memory::desc &user, float *data) const {
+    if (!blocked_) return;
+    memory u(user, engine(), data);
+    move_.execute(stream(), written, u);
+  }
+
+ private:
+  memory copy() const {
+    thread_local std::vector<uint8_t> slots[2];
+    auto &bytes = slots[slot_];
+    const size_t size = chosen_.get_size();
+    if (bytes.size() < size + 64) bytes.resize(size + 64);
+    auto base = reinterpret_cast<uintptr_t>(bytes.data());
+    return memory(chosen_, engine(), reinterpret_cast<void *>((base + 63) & ~uintptr_t(63)));
+  }
+  memory::desc chosen_;
+  int slot_;
+  bool blocked_;
+  reorder move_;
 };
 
 // Weights in the layout a primitive chose, and the reorder that fills them.
@@ -74,14 +155,18 @@ struct PrimitiveWeights {
 };
 
 // A cached convolution primitive with its scratchpad size and its weights' layout.
+// `first` and `second` are its two activations (forward: src, dst; data gradient: diff_dst, diff_src;
+// weights gradient: src, diff_dst).
 template <typename Primitive>
 struct Conv : Cached {
   Primitive prim;
   memory::desc scratch;
   PrimitiveWeights weights;
+  Activation first, second;
   template <typename PrimitiveDesc>
-  Conv(const PrimitiveDesc &pd, const memory::desc &user, const memory::desc &chosen, bool fromUser)
-      : prim(pd), scratch(pd.scratchpad_desc()), weights(user, chosen, fromUser) {}
+  Conv(const PrimitiveDesc &pd, const memory::desc &user, const memory::desc &chosen, bool fromUser,
+       Activation first, Activation second)
+      : prim(pd), scratch(pd.scratchpad_desc()), weights(user, chosen, fromUser), first(first), second(second) {}
 };
 using Forward = Conv<convolution_forward>;
 using BackwardData = Conv<convolution_backward_data>;
@@ -104,16 +189,20 @@ void conv2d(const Args &a) {
   const int64_t act = a.i(22);
   const float alpha = static_cast<float>(a.f(23));
   auto &p = cached<Forward>(g.key("conv2d", withBias * 16 + act), [&] {
-    const auto pd = g.forward(withBias, userScratchpad(activationPostOps(act, alpha)));
-    return new Forward(pd, g.userWeights(), pd.weights_desc(), true);
+    const auto attr = userScratchpad(activationPostOps(act, alpha));
+    const auto pd = choose(g.winograd(Geometry::kForward), [&](algorithm alg) { return g.forward(withBias, attr, alg); });
+    return new Forward(pd, g.userWeights(), pd.weights_desc(), true, Activation(g.src(), pd.src_desc(), 0, true),
+                       Activation(g.dst(), pd.dst_desc(), 1, false));
   });
-  memory x(g.src(), engine(), a.floats(1, g.n * g.h * g.w * g.c));
-  memory y(g.dst(), engine(), a.floats(4, g.n * g.oh * g.ow * g.o));
+  float *yData = a.floats(4, g.n * g.oh * g.ow * g.o);
+  memory x = p.first.in(g.src(), a.floats(1, g.n * g.h * g.w * g.c));
+  memory y = p.second.out(g.dst(), yData);
   memory w = weightsIn(p.weights, a.floats(2, g.kh * g.kw * g.c * g.o));
   std::unordered_map<int, memory> args{
       {DNNL_ARG_SRC, x}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, y}, {DNNL_ARG_SCRATCHPAD, scratchpad(p.scratch)}};
   if (withBias) args[DNNL_ARG_BIAS] = memory(g.bias(), engine(), a.floats(3, g.o));
   p.prim.execute(stream(), args);
+  p.second.flush(y, g.dst(), yData);
   stream().wait();
 }
 
@@ -121,19 +210,24 @@ void conv2d(const Args &a) {
 void conv2dBackpropInput(const Args &a) {
   const Geometry g = Geometry::read(a, 5);
   auto &p = cached<BackwardData>(g.key("conv2d-bwd-data"), [&] {
-    const auto hint = g.forward(false, userScratchpad());
-    const convolution_backward_data::desc d(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
-                                            g.strides(), g.dilates(), g.padL(), g.padR());
-    const auto pd = convolution_backward_data::primitive_desc(d, userScratchpad(), engine(), hint);
-    return new BackwardData(pd, g.userWeights(), pd.weights_desc(), true);
+    const auto pd = choose(g.winograd(Geometry::kData), [&](algorithm alg) {
+      const auto hint = g.forward(false, userScratchpad(), alg);
+      const convolution_backward_data::desc d(alg, g.src(alg), g.anyWeights(), g.dst(alg), g.strides(),
+                                              g.dilates(), g.padL(), g.padR());
+      return convolution_backward_data::primitive_desc(d, userScratchpad(), engine(), hint);
+    });
+    return new BackwardData(pd, g.userWeights(), pd.weights_desc(), true,
+                            Activation(g.dst(), pd.diff_dst_desc(), 0, true), Activation(g.src(), pd.diff_src_desc(), 1, false));
   });
-  memory dy(g.dst(), engine(), a.floats(1, g.n * g.oh * g.ow * g.o));
-  memory dx(g.src(), engine(), a.floats(4, g.n * g.h * g.w * g.c));
+  float *dxData = a.floats(4, g.n * g.h * g.w * g.c);
+  memory dy = p.first.in(g.dst(), a.floats(1, g.n * g.oh * g.ow * g.o));
+  memory dx = p.second.out(g.src(), dxData);
   memory w = weightsIn(p.weights, a.floats(2, g.kh * g.kw * g.c * g.o));
   p.prim.execute(stream(), {{DNNL_ARG_DIFF_DST, dy},
                             {DNNL_ARG_WEIGHTS, w},
                             {DNNL_ARG_DIFF_SRC, dx},
                             {DNNL_ARG_SCRATCHPAD, scratchpad(p.scratch)}});
+  p.second.flush(dx, g.src(), dxData);
   stream().wait();
 }
 
@@ -141,14 +235,17 @@ void conv2dBackpropInput(const Args &a) {
 void conv2dBackpropFilter(const Args &a) {
   const Geometry g = Geometry::read(a, 5);
   auto &p = cached<BackwardWeights>(g.key("conv2d-bwd-weights"), [&] {
-    const auto hint = g.forward(false, userScratchpad());
-    const convolution_backward_weights::desc d(algorithm::convolution_direct, g.src(), g.anyWeights(), g.dst(),
-                                               g.strides(), g.dilates(), g.padL(), g.padR());
-    const auto pd = convolution_backward_weights::primitive_desc(d, userScratchpad(), engine(), hint);
-    return new BackwardWeights(pd, g.userWeights(), pd.diff_weights_desc(), false);
+    const auto pd = choose(g.winograd(Geometry::kWeights), [&](algorithm alg) {
+      const auto hint = g.forward(false, userScratchpad(), alg);
+      const convolution_backward_weights::desc d(alg, g.src(alg), g.anyWeights(), g.dst(alg), g.strides(),
+                                                 g.dilates(), g.padL(), g.padR());
+      return convolution_backward_weights::primitive_desc(d, userScratchpad(), engine(), hint);
+    });
+    return new BackwardWeights(pd, g.userWeights(), pd.diff_weights_desc(), false,
+                               Activation(g.src(), pd.src_desc(), 0, true), Activation(g.dst(), pd.diff_dst_desc(), 1, true));
   });
-  memory x(g.src(), engine(), a.floats(1, g.n * g.h * g.w * g.c));
-  memory dy(g.dst(), engine(), a.floats(2, g.n * g.oh * g.ow * g.o));
+  memory x = p.first.in(g.src(), a.floats(1, g.n * g.h * g.w * g.c));
+  memory dy = p.second.in(g.dst(), a.floats(2, g.n * g.oh * g.ow * g.o));
   memory dw(p.weights.user, engine(), a.floats(4, g.kh * g.kw * g.c * g.o));
   memory out = p.weights.same() ? dw : p.weights.buffer;
   p.prim.execute(stream(), {{DNNL_ARG_SRC, x},

@@ -25,6 +25,7 @@ void batchNormTrain(const Args &a);
 void batchNormTrainGrad(const Args &a);
 void layerNorm(const Args &a);
 void layerNormGrad(const Args &a);
+void softmax(const Args &a);
 void softmaxGrad(const Args &a);
 
 }  // namespace pw

@@ -4,8 +4,11 @@
 // column of a rows x channels matrix, channels last), layer norm (statistics
 // per row) and the softmax gradient (a sum per row). On cnn-deep and the ViTs
 // these compositions took more time than the convolutions and matrix products.
+// The softmax itself is here too, on oneDNN: a row normalisation the WASM
+// backend runs on one thread.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "kernels.h"
@@ -46,6 +49,11 @@ inline float reluGradOf(float dy, float y) { return dy * (y > 0.f ? 1.f : (std::
 void checkShape(int64_t rows, int64_t cols) {
   if (rows <= 0 || cols <= 0) throw Failure{"normalisation of an empty tensor", false};
 }
+
+struct Softmax : Cached {
+  dnnl::softmax_forward prim;
+  memory::desc data, scratch;
+};
 
 }  // namespace
 
@@ -225,6 +233,38 @@ void layerNormGrad(const Args &a) {
   for (int64_t c = 0; c < cols; c++) {
     dGamma[c] = static_cast<float>(sums[c]);
     dBeta[c] = static_cast<float>(sums[cols + c]);
+  }
+}
+
+// softmax(heap, x, y, rows, cols): exp(x - max) / sum(exp(x - max)) per row,
+// oneDNN's JIT primitive on the whole matrix. A row holding NaN or +Infinity
+// (or only -Infinity) is NaN throughout in tfjs's formula; oneDNN's leaves NaN
+// in some of its places and zeros elsewhere, so such rows are filled after.
+void softmax(const Args &a) {
+  const int64_t rows = a.i(3), cols = a.i(4);
+  checkShape(rows, cols);
+  auto &p = cached<Softmax>(key("softmax", {rows, cols}), [&] {
+    auto *e = new Softmax;
+    e->data = memory::desc({rows, cols}, dt::f32, tag::ab);
+    const dnnl::softmax_forward::desc d(dnnl::prop_kind::forward_inference, e->data, 1);
+    const dnnl::softmax_forward::primitive_desc pd(d, userScratchpad(), engine());
+    e->prim = dnnl::softmax_forward(pd);
+    e->scratch = pd.scratchpad_desc();
+    return e;
+  });
+  const int64_t n = rows * cols;
+  float *y = a.floats(2, n);
+  p.prim.execute(stream(), {{DNNL_ARG_SRC, memory(p.data, engine(), a.floats(1, n))},
+                            {DNNL_ARG_DST, memory(p.data, engine(), y)},
+                            {DNNL_ARG_SCRATCHPAD, scratchpad(p.scratch)}});
+  stream().wait();
+#pragma omp parallel for schedule(static) if (n >= PARALLEL_MIN)
+  for (int64_t r = 0; r < rows; r++) {
+    float *yr = y + r * cols;
+    int nan = 0;
+#pragma omp simd reduction(| : nan)
+    for (int64_t c = 0; c < cols; c++) nan |= yr[c] != yr[c];
+    if (nan) std::fill(yr, yr + cols, std::numeric_limits<float>::quiet_NaN());
   }
 }
 
