@@ -2,7 +2,7 @@
  * Knowledge distillation (Hinton et al. 2015; DeiT, Touvron et al. 2021, for a convnet teaching a ViT): the
  * student also fits a finished run's softened predictions of the same augmented batch. A teacher's
  * probabilities say which wrong classes a digit resembles, and a convnet's say it with the locality a ViT has
- * to learn from data, so the student needs fewer epochs.
+ * to learn from data. Whether that pays is a measurement (docs/accuracy.md: not for this project's ViTs).
  */
 import * as tf from '@tensorflow/tfjs';
 import { createHash } from 'crypto';
