@@ -91,6 +91,17 @@ auto choose(bool wanted, Make make) {
   return make(algorithm::convolution_direct);
 }
 
+// A gradient's primitive descriptor (both take the same arguments), with the forward of the same algorithm
+// as its hint.
+template <typename Primitive>
+typename Primitive::primitive_desc gradient(const Geometry &g, Geometry::Pass pass) {
+  return choose(g.winograd(pass), [&](algorithm alg) {
+    const typename Primitive::desc d(alg, g.src(alg), g.anyWeights(), g.dst(alg), g.strides(), g.dilates(),
+                                     g.padL(), g.padR());
+    return typename Primitive::primitive_desc(d, userScratchpad(), engine(), g.forward(false, userScratchpad(), alg));
+  });
+}
+
 // An activation in the layout a primitive chose, when that is not tfjs's NHWC: the copy lives in a buffer
 // shared by every primitive of the JS thread (slot 0 the input side, 1 the output side; calls are
 // sequential), and the reorder moves it in before or out after the primitive runs.
@@ -210,12 +221,7 @@ void conv2d(const Args &a) {
 void conv2dBackpropInput(const Args &a) {
   const Geometry g = Geometry::read(a, 5);
   auto &p = cached<BackwardData>(g.key("conv2d-bwd-data"), [&] {
-    const auto pd = choose(g.winograd(Geometry::kData), [&](algorithm alg) {
-      const auto hint = g.forward(false, userScratchpad(), alg);
-      const convolution_backward_data::desc d(alg, g.src(alg), g.anyWeights(), g.dst(alg), g.strides(),
-                                              g.dilates(), g.padL(), g.padR());
-      return convolution_backward_data::primitive_desc(d, userScratchpad(), engine(), hint);
-    });
+    const auto pd = gradient<convolution_backward_data>(g, Geometry::kData);
     return new BackwardData(pd, g.userWeights(), pd.weights_desc(), true,
                             Activation(g.dst(), pd.diff_dst_desc(), 0, true), Activation(g.src(), pd.diff_src_desc(), 1, false));
   });
@@ -235,12 +241,7 @@ void conv2dBackpropInput(const Args &a) {
 void conv2dBackpropFilter(const Args &a) {
   const Geometry g = Geometry::read(a, 5);
   auto &p = cached<BackwardWeights>(g.key("conv2d-bwd-weights"), [&] {
-    const auto pd = choose(g.winograd(Geometry::kWeights), [&](algorithm alg) {
-      const auto hint = g.forward(false, userScratchpad(), alg);
-      const convolution_backward_weights::desc d(alg, g.src(alg), g.anyWeights(), g.dst(alg), g.strides(),
-                                                 g.dilates(), g.padL(), g.padR());
-      return convolution_backward_weights::primitive_desc(d, userScratchpad(), engine(), hint);
-    });
+    const auto pd = gradient<convolution_backward_weights>(g, Geometry::kWeights);
     return new BackwardWeights(pd, g.userWeights(), pd.diff_weights_desc(), false,
                                Activation(g.src(), pd.src_desc(), 0, true), Activation(g.dst(), pd.diff_dst_desc(), 1, true));
   });
