@@ -150,76 +150,79 @@ async function trainLocked(config: TrainConfig, runDir: string, options: RunOpti
     stepsPerEpoch,
   };
 
-  for (let epoch = state.epochsDone; epoch < config.epochs; epoch++) {
-    // Every random stream of an epoch is derived from (seed, epoch): a resumed run continues identically.
-    seedMathRandom(deriveSeed(config.seed, 'dropout', epoch));
-    const augmentRng = createRng(deriveSeed(config.seed, 'augment', epoch));
-    const augment = config.augment ? { rng: augmentRng, options: { shift: config.augmentShift, rotate: config.augmentRotate, scale: config.augmentScale } } : undefined;
-    const bar = options.verbose ? progressBar(`epoch ${epoch + 1}/${config.epochs}`, split.train.length) : undefined;
-    const started = Date.now();
-    let lossSum = 0;
-    let correct = 0;
-    let seen = 0;
-    let lr = config.lr;
-    let step = epoch * stepsPerEpoch;
-    for (const indices of batchesOf(epochOrder(split.train, config.seed, epoch), config.batchSize)) {
-      lr = learningRateAt(step++, schedule);
-      setLearningRate(optimizer, lr);
-      const batch = makeBatch(data.train, indices, augment);
-      const images = tf.tensor4d(batch.images, [batch.size, data.train.height, data.train.width, 1]);
-      const labels = tf.tensor1d(batch.labels, 'int32');
-      // Inference mode: the teacher's dropout off, its batch norm on its moving statistics.
-      const teacherLogits = teacher && (teacher.model.apply(images, { training: false }) as tf.Tensor2D);
-      const result = trainStep(model, optimizer, images, labels, { ...config, lr }, teacherLogits && { ...teacher, logits: teacherLogits });
-      images.dispose();
-      labels.dispose();
-      teacherLogits?.dispose();
-      if (!isFinite(result.loss)) {
-        bar?.finish({});
-        // Sweeps record a diverged trial and go on: free what this run holds.
-        model.dispose();
-        optimizer.dispose();
-        average?.dispose();
-        teacher?.model.dispose();
-        throw new DivergedError(
-          `training diverged: the loss became ${result.loss} in epoch ${epoch + 1} (lr ${lr.toPrecision(3)}); ` +
-            `try a lower --lr or a --clip-norm (the run in ${runDir} is not marked finished)`,
-        );
+  // The teacher is freed however the loop ends (finished, stopped, diverged or failed).
+  try {
+    for (let epoch = state.epochsDone; epoch < config.epochs; epoch++) {
+      // Every random stream of an epoch is derived from (seed, epoch): a resumed run continues identically.
+      seedMathRandom(deriveSeed(config.seed, 'dropout', epoch));
+      const augmentRng = createRng(deriveSeed(config.seed, 'augment', epoch));
+      const augment = config.augment ? { rng: augmentRng, options: { shift: config.augmentShift, rotate: config.augmentRotate, scale: config.augmentScale } } : undefined;
+      const bar = options.verbose ? progressBar(`epoch ${epoch + 1}/${config.epochs}`, split.train.length) : undefined;
+      const started = Date.now();
+      let lossSum = 0;
+      let correct = 0;
+      let seen = 0;
+      let lr = config.lr;
+      let step = epoch * stepsPerEpoch;
+      for (const indices of batchesOf(epochOrder(split.train, config.seed, epoch), config.batchSize)) {
+        lr = learningRateAt(step++, schedule);
+        setLearningRate(optimizer, lr);
+        const batch = makeBatch(data.train, indices, augment);
+        const images = tf.tensor4d(batch.images, [batch.size, data.train.height, data.train.width, 1]);
+        const labels = tf.tensor1d(batch.labels, 'int32');
+        // Inference mode: the teacher's dropout off, its batch norm on its moving statistics.
+        const teacherLogits = teacher && (teacher.model.apply(images, { training: false }) as tf.Tensor2D);
+        const result = trainStep(model, optimizer, images, labels, { ...config, lr }, teacherLogits && { ...teacher, logits: teacherLogits });
+        images.dispose();
+        labels.dispose();
+        teacherLogits?.dispose();
+        if (!isFinite(result.loss)) {
+          bar?.finish({});
+          // Sweeps record a diverged trial and go on: free what this run holds.
+          model.dispose();
+          optimizer.dispose();
+          average?.dispose();
+          throw new DivergedError(
+            `training diverged: the loss became ${result.loss} in epoch ${epoch + 1} (lr ${lr.toPrecision(3)}); ` +
+              `try a lower --lr or a --clip-norm (the run in ${runDir} is not marked finished)`,
+          );
+        }
+        average?.update(step - 1);
+        lossSum += result.loss * batch.size;
+        correct += result.correct;
+        seen += batch.size;
+        const elapsed = (Date.now() - started) / 1000;
+        bar?.update(seen, { loss: (lossSum / seen).toFixed(4), acc: (correct / seen).toFixed(4), 'samples/s': (seen / elapsed).toFixed(0) });
       }
-      average?.update(step - 1);
-      lossSum += result.loss * batch.size;
-      correct += result.correct;
-      seen += batch.size;
-      const elapsed = (Date.now() - started) / 1000;
-      bar?.update(seen, { loss: (lossSum / seen).toFixed(4), acc: (correct / seen).toFixed(4), 'samples/s': (seen / elapsed).toFixed(0) });
+      const seconds = (Date.now() - started) / 1000;
+      const live = average && split.val.length ? evaluateModel(model, data.train, split.val) : undefined;
+      const val = average ? await average.withAverage(() => evaluateModel(model, data.train, split.val)) : evaluateModel(model, data.train, split.val);
+      const metrics: EpochMetrics = {
+        epoch: epoch + 1,
+        loss: lossSum / seen,
+        acc: correct / seen,
+        valLoss: split.val.length ? val.loss : NaN,
+        valAcc: split.val.length ? val.accuracy : NaN,
+        ...(live ? { liveValAcc: live.accuracy } : {}),
+        lr,
+        seconds,
+        ...(split.val.length ? { valConfusion: val.confusionMatrix } : {}),
+      };
+      bar?.finish({ loss: metrics.loss.toFixed(4), acc: metrics.acc.toFixed(4), valAcc: metrics.valAcc.toFixed(4), 'samples/s': (seen / seconds).toFixed(0) });
+      state = {
+        epochsDone: epoch + 1,
+        metrics: [...state.metrics, metrics],
+        trainSeconds: state.trainSeconds + seconds,
+        trainedSamples: state.trainedSamples + seen,
+      };
+      await saveCheckpoint(runDir, model, optimizer, state, average);
+      writeMetrics(runDir, state.metrics);
+      if (options.onEpoch?.(metrics, model) === 'stop' || options.signal?.aborted) break;
     }
-    const seconds = (Date.now() - started) / 1000;
-    const live = average && split.val.length ? evaluateModel(model, data.train, split.val) : undefined;
-    const val = average ? await average.withAverage(() => evaluateModel(model, data.train, split.val)) : evaluateModel(model, data.train, split.val);
-    const metrics: EpochMetrics = {
-      epoch: epoch + 1,
-      loss: lossSum / seen,
-      acc: correct / seen,
-      valLoss: split.val.length ? val.loss : NaN,
-      valAcc: split.val.length ? val.accuracy : NaN,
-      ...(live ? { liveValAcc: live.accuracy } : {}),
-      lr,
-      seconds,
-      ...(split.val.length ? { valConfusion: val.confusionMatrix } : {}),
-    };
-    bar?.finish({ loss: metrics.loss.toFixed(4), acc: metrics.acc.toFixed(4), valAcc: metrics.valAcc.toFixed(4), 'samples/s': (seen / seconds).toFixed(0) });
-    state = {
-      epochsDone: epoch + 1,
-      metrics: [...state.metrics, metrics],
-      trainSeconds: state.trainSeconds + seconds,
-      trainedSamples: state.trainedSamples + seen,
-    };
-    await saveCheckpoint(runDir, model, optimizer, state, average);
-    writeMetrics(runDir, state.metrics);
-    if (options.onEpoch?.(metrics, model) === 'stop' || options.signal?.aborted) break;
+  } finally {
+    teacher?.model.dispose();
   }
 
-  teacher?.model.dispose();
   // From here on the model is what the run delivers: the weight average when there is one.
   average?.load();
   average?.dispose();
