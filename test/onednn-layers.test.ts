@@ -103,6 +103,8 @@ const convCases: Array<[number[], ConvArgs]> = [
   [[2, 11, 11, 6], { filters: 4, kernelSize: 3, strides: 2, padding: 'valid', activation: 'relu' }],
   [[4, 12, 12, 1], { filters: 32, kernelSize: 3, padding: 'valid', activation: 'relu' }],
   [[2, 8, 8, 3], { filters: 4, kernelSize: 2, padding: 'same', activation: 'tanh' }],
+  // Channels in sixteens, unpadded: the filter and bias gradients on Winograd's kernel.
+  [[2, 10, 10, 16], { filters: 32, kernelSize: 3, padding: 'valid', activation: 'relu' }],
 ];
 
 const stockBatchNorm = (args: BatchNormArgs): tf.layers.Layer => tf.layers.batchNormalization(args);
@@ -171,6 +173,47 @@ test('the gelu activation is ours, saves as tfjs\'s \'gelu\', and elsewhere comp
     assert.equal(Array.from(ours[0].dataSync()), Array.from(stock[0].dataSync()), backend);
   }
 });
+
+type PoolArgs = Parameters<typeof tf.layers.maxPooling2d>[0];
+
+/** The blocks that end in a relu before max pooling: ours (fused on onednn) or tfjs's stock layers. */
+const reluBlocks: Record<string, (ours: boolean) => tf.layers.Layer[]> = {
+  'relu convolution': (ours) => [(ours ? conv2dLayer : tf.layers.conv2d)({ filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' })],
+  'convolution, batch norm, relu': (ours) => [
+    (ours ? conv2dLayer : tf.layers.conv2d)({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }),
+    ours ? batchNormalizationLayer() : tf.layers.batchNormalization(),
+    (ours ? activationLayer : tf.layers.activation)({ activation: 'relu' }),
+  ],
+};
+
+/**
+ * A relu block then max pooling, as the CNNs' blocks end: the pooled output and the gradients of
+ * sum(pooled * dy) for the input and every weight, in training. Weights and the input centred below zero
+ * leave whole windows at zero, where the relu's gradient folded into the pooling's must pass nothing.
+ */
+function reluPoolGradients(block: tf.layers.Layer[], pool: PoolArgs, shape: number[], seed: number): tf.Tensor[] {
+  const model = tf.sequential({ layers: [tf.layers.inputLayer({ inputShape: shape.slice(1) }), ...block, tf.layers.maxPooling2d(pool)] });
+  model.setWeights(model.getWeights().map((w, k) => rand(w.shape, seed + k).sub(0.3)));
+  const x = tf.variable(rand(shape, seed + 20).sub(0.2));
+  const dy = rand(model.outputs[0].shape.map((d) => d ?? shape[0]), seed + 21);
+  const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  let y: tf.Tensor | undefined;
+  const { grads } = tf.variableGrads(() => {
+    y = tf.keep(model.apply(x, { training: true }) as tf.Tensor);
+    return tf.sum(tf.mul(y, dy)) as tf.Scalar;
+  }, [x, ...weights]);
+  const out = [y!, grads[x.name], ...weights.map((w) => grads[w.name])];
+  x.dispose();
+  model.dispose();
+  return out;
+}
+
+/** 2×2 windows that tile the image, windows that overlap with padding, and a side the windows do not cover. */
+const reluPoolCases: Array<[number[], PoolArgs]> = [
+  [[4, 8, 8, 3], { poolSize: 2 }],
+  [[3, 9, 9, 2], { poolSize: 3, strides: 2, padding: 'same' }],
+  [[2, 7, 7, 3], { poolSize: 2 }],
+];
 
 if (!available) {
   test.run();
@@ -245,7 +288,7 @@ if (!available) {
     }
   });
 
-  test('a first Conv2D layer runs one kernel forward and computes no gradient for the image', async () => {
+  test('a first Conv2D layer runs one kernel forward, computes no gradient for the image, and takes its bias gradient with its filter gradient', async () => {
     for (const args of convCases.slice(0, 2).map(([, a]) => a)) {
       const layer = conv2dLayer(args);
       layer.build([2, 9, 9, 4]);
@@ -254,10 +297,45 @@ if (!available) {
       const { kernels } = await tf.profile(() => tf.variableGrads(() => tf.sum(layer.apply(x) as tf.Tensor) as tf.Scalar, weights).value);
       const names = kernels.map((k) => k.name);
       assert.is(names.filter((n) => n === tf.Conv2DBackpropInput).length, 0, names.join(' '));
-      assert.is(names.filter((n) => n === tf.Conv2DBackpropFilter).length, 1, names.join(' '));
+      const filterGradient = layer.getConfig().useBias ? 'PixelwiseConv2DBackpropFilterBias' : tf.Conv2DBackpropFilter;
+      assert.is(names.filter((n) => n === filterGradient).length, 1, names.join(' '));
+      // The forward's Sum is the loss; the bias gradient adds none.
+      assert.is(names.filter((n) => n === tf.Sum).length, 1, names.join(' '));
       assert.not.ok(names.includes(tf.Add) || names.includes(tf.Relu) || names.includes(tf.Conv2D), names.join(' '));
       tf.dispose([x, ...layer.weights.map((w) => w.read())]);
     }
+  });
+
+  test('max pooling after a relu folds the relu\'s gradient into its own and matches tfjs\'s layers on cpu', async () => {
+    for (const [name, block] of Object.entries(reluBlocks)) {
+      for (const [shape, pool] of reluPoolCases) {
+        const what = `${name}, ${shape}, ${JSON.stringify(pool)}`;
+        const actual = await runOn(ONEDNN_BACKEND, () => reluPoolGradients(block(true), pool, shape, 180));
+        assertClose(actual, await runOn('cpu', () => reluPoolGradients(block(false), pool, shape, 180)), what);
+        const { kernels } = await tf.profile(() => reluPoolGradients(block(true), pool, shape, 181));
+        const names = kernels.map((k) => k.name);
+        assert.ok(names.includes('PixelwiseMaxPoolGradRelu'), `${what}: ${names.join(' ')}`);
+        assert.not.ok(names.includes(tf.MaxPoolGrad) || names.includes('PixelwiseReluGrad'), `${what}: ${names.join(' ')}`);
+      }
+    }
+    assertNoLeak('relu then max pooling', () => reluPoolGradients(reluBlocks['relu convolution'](true), reluPoolCases[0][1], reluPoolCases[0][0], 182));
+  });
+
+  test('the gradient of max pooling for a relu output made outside the tape is the plain one', async () => {
+    const shape = [2, 6, 6, 3];
+    const gradient = (make: typeof conv2dLayer) => () => {
+      const layer = make({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu' });
+      layer.build(shape);
+      layer.setWeights(layer.getWeights().map((w, k) => rand(w.shape, 190 + k).sub(0.3)));
+      const h = layer.apply(rand(shape, 192)) as tf.Tensor4D;
+      const dy = rand([2, 3, 3, 4], 193);
+      const dh = tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid').mul(dy).sum())(h);
+      tf.dispose(layer.weights.map((w) => w.read()));
+      return [h, dh, tf.maxPool(h, 2, 2, 'valid')];
+    };
+    const [h, dh, pooled] = await runOn(ONEDNN_BACKEND, gradient(conv2dLayer));
+    assert.ok(Array.from(pooled.dataSync()).some((v) => v === 0), 'some windows are all zeros');
+    assertClose([h, dh], (await runOn('cpu', gradient((a) => tf.layers.conv2d(a)))).slice(0, 2), 'dh');
   });
 
   test('the fused conv, layer norm, gelu and softmax gradient leave no tensor behind', () => {

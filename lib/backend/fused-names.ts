@@ -2,6 +2,8 @@
  * Names and attributes of the fused kernels some engines register (lib/backend/onednn/fused.ts), for the
  * library code that runs them where the active backend has them and the plain tfjs ops elsewhere.
  */
+import type * as tf from '@tensorflow/tfjs';
+
 export const FUSED_ADAM = 'PixelwiseAdam';
 
 /** No inputs; the multiplier of inverted dropout, 1/keepProb or 0 per element, drawn from `seed` alone. */
@@ -47,8 +49,13 @@ export const GELU = 'PixelwiseGelu';
 
 /**
  * A 2-D convolution with an optional per-channel bias and a relu or no activation, for training: inputs x,
- * filter, bias (absent when the layer has none), attributes tfjs's FusedConv2DAttrs (NHWC, dilation 1);
- * output y. Its gradient gives each input its own closure (tfjs's fused op computes all of them), the
- * relu's from y.
+ * filter, bias (absent when the layer has none), attributes tfjs's FusedConv2DAttrs (NHWC, dilation 1) and
+ * whether the bias is there; output y. Its gradient gives each input its own closure (tfjs's fused op
+ * computes all of them), the relu's from y.
  */
 export const FUSED_CONV_2D = 'PixelwiseConv2D';
+
+export interface FusedConv2DAttrs extends tf.FusedConv2DAttrs {
+  /** The gradient has no saved bias to tell it (tfjs saves only inputs that are always there). */
+  hasBias: boolean;
+}

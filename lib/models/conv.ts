@@ -42,7 +42,7 @@ export class Conv2D extends StockConv2D {
     if (!FUSED_ACTIVATIONS.has(activation) || dilations.some((d) => d !== 1) || (layer.padding !== 'same' && layer.padding !== 'valid')) return stock();
     if (tf.getKernel(FUSED_CONV_2D, tf.getBackend()) == null) return stock();
     return tf.tidy(() => {
-      const attrs = { strides: layer.strides, pad: layer.padding, dataFormat: 'NHWC', dilations: 1, activation };
+      const attrs = { strides: layer.strides, pad: layer.padding, dataFormat: 'NHWC', dilations: 1, activation, hasBias: layer.bias != null };
       // The tape reads every input it is given, so an absent bias is left out rather than undefined.
       const convInputs: tf.NamedTensorMap = { x, filter: layer.kernel.read() };
       if (layer.bias != null) convInputs.bias = layer.bias.read();

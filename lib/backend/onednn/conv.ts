@@ -45,7 +45,7 @@ function backpropInput(args: KernelArgs<'dy' | 'filter'>, addon: Parameters<Oned
     -1, offset(backend, out), ...geometry(info)));
 }
 
-function backpropFilter(args: KernelArgs<'x' | 'dy'>, addon: Parameters<OnednnKernel>[1]): TensorInfo | null {
+function backpropFilter(args: KernelArgs<'x' | 'dy'>, addon: Parameters<OnednnKernel>[1], withBias = false): TensorInfo | TensorInfo[] | null {
   const { x, dy } = args.inputs as Record<string, TensorInfo>;
   const { strides, pad, dataFormat, dimRoundingMode, filterShape } = args.attrs as unknown as tf.Conv2DBackpropFilterAttrs;
   if (dataFormat === 'NCHW') return null;
@@ -53,9 +53,19 @@ function backpropFilter(args: KernelArgs<'x' | 'dy'>, addon: Parameters<OnednnKe
   if (isEmpty(info)) return null;
   const { backend } = args;
   const out = backend.makeOutput(filterShape, 'float32');
-  return intoOutput(backend, out, (heap) => addon.conv2dBackpropFilter(heap, offset(backend, x), offset(backend, dy),
-    -1, offset(backend, out), ...geometry(info)));
+  const bias = withBias ? backend.makeOutput([info.outChannels], 'float32') : undefined;
+  const written = intoOutput(backend, out, (heap) => addon.conv2dBackpropFilter(heap, offset(backend, x), offset(backend, dy),
+    offset(backend, bias), offset(backend, out), ...geometry(info)));
+  if (bias == null) return written;
+  if (written == null) backend.disposeData(bias.dataId);
+  return written && [written, bias];
 }
+
+/**
+ * Conv2DBackpropFilter (same inputs and attributes) with the bias gradient, dy summed over N, H and W, as a
+ * second output: oneDNN sums it in the filter gradient's own pass over dy, where a Sum would read dy again.
+ */
+export const backpropFilterAndBias: OnednnKernel = (args, addon) => backpropFilter(args as never, addon, true);
 
 export const CONV_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
   [tf.Conv2D, conv2dForward as OnednnKernel],

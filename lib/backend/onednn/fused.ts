@@ -15,15 +15,17 @@
  *   equal to tfjs's to rounding.
  * - a convolution with its bias and relu (lib/models/conv.ts), the FusedConv2D kernel under a name of its own
  *   so that it has a gradient: tfjs's relu convolutions run unfused under the tape.
+ * - the max-pooling gradient of a relu's output with the relu's gradient folded in (see reluApplied below).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { OnednnAddon } from './addon';
 import { heap, intoOutput, offset, withFallback, type KernelArgs, type OnednnKernel } from './call';
-import { conv2dForward } from './conv';
+import { backpropFilterAndBias, conv2dForward } from './conv';
+import { maxPoolGradRelu } from './pool';
 import {
   BATCH_NORM_TRAIN, DROPOUT_MASK, FUSED_ADAM, FUSED_CONV_2D, GELU, LAYER_NORM, type BatchNormTrainAttrs, type DropoutMaskAttrs, type FusedAdamAttrs,
-  type LayerNormAttrs,
+  type FusedConv2DAttrs, type LayerNormAttrs,
 } from '../fused-names';
 
 const RELU_GRAD = 'PixelwiseReluGrad';
@@ -31,6 +33,30 @@ const GELU_GRAD = 'PixelwiseGeluGrad';
 const SOFTMAX_GRAD = 'PixelwiseSoftmaxGrad';
 const BATCH_NORM_TRAIN_GRAD = 'PixelwiseBatchNormTrainGrad';
 const LAYER_NORM_GRAD = 'PixelwiseLayerNormGrad';
+const MAX_POOL_GRAD_RELU = 'PixelwiseMaxPoolGradRelu';
+const CONV_FILTER_BIAS_GRAD = 'PixelwiseConv2DBackpropFilterBias';
+
+/**
+ * A relu convolution (or batch norm) followed by max pooling, the CNNs' every block, would take two passes
+ * over the layer's largest tensor backward: MaxPoolGrad writes dx, then the relu's gradient multiplies it by
+ * step(y). Folding the relu into MaxPoolGrad needs to know, in MaxPool's gradient, that its input is a relu's
+ * output, and, in the relu's gradient, that its dy already is masked. Two marks on data ids carry that:
+ * `reluApplied` holds the outputs our fused kernels applied a relu to while a tape records (so an input a
+ * gradient is taken for, computed outside the tape, is never one), and `maskedFor` maps a gradient to the
+ * relu output it is already masked for. A gradient that was summed with another on the way carries no mark
+ * and is masked as before.
+ */
+const reluApplied = new WeakSet<object>();
+const maskedFor = new WeakMap<object, object>();
+
+const taping = () => (tf.engine() as unknown as { state: { gradientDepth: number } }).state.gradientDepth > 0;
+
+function markReluOutput(out: TensorInfo | null): void {
+  if (out != null && taping()) reluApplied.add(out.dataId);
+}
+
+/** Whether dy is already zero wherever relu output y is (dy · step(y) would be dy). */
+const isMaskedFor = (dy: tf.Tensor, y: tf.Tensor) => maskedFor.get(dy.dataId) === y.dataId;
 
 /** An elementwise gradient dy * f'(x) in one pass: the binary loops' op `op` (elementwise.cc, binary). */
 function derivativeTimesDy(op: number) {
@@ -83,6 +109,7 @@ function batchNormTrain(args: KernelArgs<'x' | 'scale' | 'offset'>, addon: Onedn
   const [rows, channels] = rowsAndChannels(x);
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')];
   addon.batchNormTrain(heap(backend), ...[x, scale, shift, ...outs].map((t) => offset(backend, t)), rows, channels, epsilon, relu ? 1 : 0);
+  if (relu) markReluOutput(outs[0]);
   return outs;
 }
 
@@ -125,6 +152,21 @@ function softmaxGrad(args: KernelArgs<'dy' | 'y'>, addon: OnednnAddon): TensorIn
   return out;
 }
 
+/** A kernel with no WASM kernel to fall back to: the calls it is given (NHWC, not empty) it handles, or it says so. */
+function required(name: string, kernel: OnednnKernel) {
+  return (args: KernelArgs<string>, addon: OnednnAddon): TensorInfo | TensorInfo[] => {
+    const out = kernel(args, addon);
+    if (out == null) throw new Error(`${name}: the oneDNN addon does not handle this call`);
+    return out;
+  };
+}
+
+const convMarkingRelu: OnednnKernel = (args, addon) => {
+  const out = conv2dForward(args as never, addon);
+  if ((args.attrs as unknown as FusedConv2DAttrs).activation === 'relu') markReluOutput(out);
+  return out;
+};
+
 /** The fused kernels, for the backend named `backendName`. */
 export function fusedKernels(backendName: string, addon: OnednnAddon): KernelConfig[] {
   const bind = (f: (args: never, addon: OnednnAddon) => TensorInfo | TensorInfo[]) =>
@@ -140,7 +182,9 @@ export function fusedKernels(backendName: string, addon: OnednnAddon): KernelCon
     { kernelName: DROPOUT_MASK, backendName, kernelFunc: bind(dropoutMask) },
     { kernelName: BATCH_NORM_TRAIN, backendName, kernelFunc: bind(batchNormTrain) },
     { kernelName: BATCH_NORM_TRAIN_GRAD, backendName, kernelFunc: bind(batchNormTrainGrad) },
-    { kernelName: FUSED_CONV_2D, backendName, kernelFunc: withFallback(conv2dForward as OnednnKernel, tf.getKernel(tf.FusedConv2D, 'wasm')!, addon) },
+    { kernelName: FUSED_CONV_2D, backendName, kernelFunc: withFallback(convMarkingRelu, tf.getKernel(tf.FusedConv2D, 'wasm')!, addon) },
+    { kernelName: CONV_FILTER_BIAS_GRAD, backendName, kernelFunc: bind(required(CONV_FILTER_BIAS_GRAD, backpropFilterAndBias)) },
+    { kernelName: MAX_POOL_GRAD_RELU, backendName, kernelFunc: withFallback(maxPoolGradRelu, tf.getKernel(tf.MaxPoolGrad, 'wasm')!, addon) },
   ];
 }
 
@@ -161,7 +205,7 @@ export function registerFusedGradients(): void {
       const [dy, dMean, dVariance] = dys as tf.Tensor[];
       const [x, scale, y, mean, variance] = saved;
       const inputs: tf.NamedTensorMap = { dy, x, scale, mean, variance, dMean, dVariance };
-      if ((attrs as unknown as BatchNormTrainAttrs).relu) inputs.y = y;
+      if ((attrs as unknown as BatchNormTrainAttrs).relu && !isMaskedFor(dy, y)) inputs.y = y;
       const [dx, dScale, dOffset] = tf.engine().runKernel(BATCH_NORM_TRAIN_GRAD, inputs, attrs) as tf.Tensor[];
       return { x: () => dx, scale: () => dScale, offset: () => dOffset };
     },
@@ -179,14 +223,19 @@ export function registerFusedGradients(): void {
     inputsToSave: ['x', 'filter'],
     outputsToSave: [true],
     gradFunc: (dy, [x, filter, y], attrs) => {
-      const { strides, pad, dataFormat, dimRoundingMode, activation } = attrs as unknown as tf.FusedConv2DAttrs;
+      const { strides, pad, dataFormat, dimRoundingMode, activation, hasBias } = attrs as unknown as FusedConv2DAttrs;
       // relu(x) > 0 exactly where x > 0, so the output serves the relu gradient as well as the input would.
-      const dyLinear = activation === 'relu' ? tf.engine().runKernel(RELU_GRAD, { dy: dy as tf.Tensor, x: y }) as tf.Tensor : dy as tf.Tensor;
+      const masked = activation !== 'relu' || isMaskedFor(dy as tf.Tensor, y);
+      const dyLinear = masked ? dy as tf.Tensor : tf.engine().runKernel(RELU_GRAD, { dy: dy as tf.Tensor, x: y }) as tf.Tensor;
       const conv = { strides, pad, dataFormat, dimRoundingMode };
+      const filterGradient = { ...conv, filterShape: filter.shape };
+      // With a bias, both weight gradients come from one kernel, run here rather than in a closure: what the
+      // tape does not use is disposed with the rest of the backward pass.
+      const [dFilter, dBias] = !hasBias ? [] : tf.engine().runKernel(CONV_FILTER_BIAS_GRAD, { x, dy: dyLinear }, filterGradient) as tf.Tensor[];
       return {
         x: () => tf.engine().runKernel(tf.Conv2DBackpropInput, { dy: dyLinear, filter }, { ...conv, inputShape: x.shape }) as tf.Tensor,
-        filter: () => tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: dyLinear }, { ...conv, filterShape: filter.shape }) as tf.Tensor,
-        bias: () => tf.sum(dyLinear, [0, 1, 2]),
+        filter: () => dFilter ?? tf.engine().runKernel(tf.Conv2DBackpropFilter, { x, dy: dyLinear }, filterGradient) as tf.Tensor,
+        bias: () => dBias,
       };
     },
   });
@@ -197,17 +246,29 @@ export function registerFusedGradients(): void {
   });
   overrideGradient(tf.Relu, RELU_GRAD, (dy, [x]) => ({ x: () => tf.engine().runKernel(RELU_GRAD, { dy, x }) as tf.Tensor }));
   overrideGradient(tf.Softmax, SOFTMAX_GRAD, (dy, [y]) => ({ logits: () => tf.engine().runKernel(SOFTMAX_GRAD, { dy, y }) as tf.Tensor }));
+  overrideGradient(tf.MaxPool, MAX_POOL_GRAD_RELU, (dy, [x, y], attrs) => {
+    if (!reluApplied.has(x.dataId)) return null;
+    const { filterSize, strides, pad } = attrs as unknown as tf.MaxPoolAttrs;
+    return {
+      x: () => {
+        const dx = tf.engine().runKernel(MAX_POOL_GRAD_RELU, { dy, input: x, output: y }, { filterSize, strides, pad }) as tf.Tensor;
+        maskedFor.set(dx.dataId, x.dataId);
+        return dx;
+      },
+    };
+  });
 }
 
-type GradFunc = (dy: tf.Tensor, saved: tf.Tensor[]) => Record<string, () => tf.Tensor>;
+/** A replacement gradient; null where it does not apply to this call, and tfjs's runs. */
+type GradFunc = (dy: tf.Tensor, saved: tf.Tensor[], attrs: tf.NamedAttrMap) => Record<string, () => tf.Tensor> | null;
 
 /** tfjs's gradient of `kernelName`, replaced by `fused` where the active backend has the kernel `fusedName`. */
 function overrideGradient(kernelName: string, fusedName: string, fused: GradFunc): void {
   const shipped = tf.getGradient(kernelName);
   const config: GradConfig = {
     ...shipped,
-    gradFunc: (dy, saved, attrs) => (tf.getKernel(fusedName, tf.getBackend()) == null
-      ? shipped.gradFunc(dy, saved, attrs) : fused(dy as tf.Tensor, saved)),
+    gradFunc: (dy, saved, attrs) => (tf.getKernel(fusedName, tf.getBackend()) == null ? null : fused(dy as tf.Tensor, saved, attrs))
+      ?? shipped.gradFunc(dy, saved, attrs),
   };
   // registerGradient warns when it overrides: this override is deliberate, so the old one goes first.
   tf.unregisterGradient(kernelName);

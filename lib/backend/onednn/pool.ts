@@ -30,7 +30,8 @@ function forward(max: boolean): OnednnKernel {
   };
 }
 
-function backward(max: boolean): OnednnKernel {
+/** `relu`: x is a relu's output and the gradient comes out with the relu's folded in (native/onednn/src/pool.cc). */
+function backward(max: boolean, relu = false): OnednnKernel {
   return (args: KernelArgs<string>, addon) => {
     const { dy, input } = args.inputs as Record<string, TensorInfo>;
     const info = poolInfo(input, args.attrs as unknown as tf.MaxPoolAttrs);
@@ -38,9 +39,12 @@ function backward(max: boolean): OnednnKernel {
     const { backend } = args;
     const out = backend.makeOutput(input.shape, 'float32');
     return intoOutput(backend, out, (heap) => addon.poolGrad(heap, offset(backend, dy), offset(backend, input), -1,
-      offset(backend, out), ...geometry(info, max)));
+      offset(backend, out), ...geometry(info, max), relu ? 1 : 0));
   };
 }
+
+/** MaxPoolGrad (same inputs and attributes) of a relu's output, times the relu's gradient, in one pass. */
+export const maxPoolGradRelu = backward(true, true);
 
 export const POOL_KERNELS: ReadonlyArray<[string, OnednnKernel]> = [
   [tf.MaxPool, forward(true)],

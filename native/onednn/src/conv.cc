@@ -15,6 +15,8 @@
 // stride-1 forward with channel counts a multiple of 16; the data gradient of
 // such a convolution when padded ('same'), the filter gradient when unpadded
 // ('valid'). The other way round each gradient was as slow or slower.
+#include <type_traits>
+
 #include "kernels.h"
 
 namespace pw {
@@ -93,12 +95,18 @@ auto choose(bool wanted, Make make) {
 
 // A gradient's primitive descriptor (both take the same arguments), with the forward of the same algorithm
 // as its hint.
+// The filter gradient may also give the bias gradient, summed in the same pass over dy.
 template <typename Primitive>
-typename Primitive::primitive_desc gradient(const Geometry &g, Geometry::Pass pass) {
+typename Primitive::primitive_desc gradient(const Geometry &g, Geometry::Pass pass, bool withBias = false) {
   return choose(g.winograd(pass), [&](algorithm alg) {
-    const typename Primitive::desc d(alg, g.src(alg), g.anyWeights(), g.dst(alg), g.strides(), g.dilates(),
-                                     g.padL(), g.padR());
-    return typename Primitive::primitive_desc(d, userScratchpad(), engine(), g.forward(false, userScratchpad(), alg));
+    const auto d = [&] {
+      if constexpr (std::is_same_v<Primitive, convolution_backward_weights>) {
+        if (withBias) return typename Primitive::desc(alg, g.src(alg), g.anyWeights(), g.bias(), g.dst(alg), g.strides(),
+                                                      g.dilates(), g.padL(), g.padR());
+      }
+      return typename Primitive::desc(alg, g.src(alg), g.anyWeights(), g.dst(alg), g.strides(), g.dilates(), g.padL(), g.padR());
+    }();
+    return typename Primitive::primitive_desc(d, userScratchpad(), engine(), g.forward(withBias, userScratchpad(), alg));
   });
 }
 
@@ -237,11 +245,12 @@ void conv2dBackpropInput(const Args &a) {
   stream().wait();
 }
 
-// conv2dBackpropFilter(heap, x, dy, -1, dw, geometry...)
+// conv2dBackpropFilter(heap, x, dy, dBias | -1, dw, geometry...)
 void conv2dBackpropFilter(const Args &a) {
   const Geometry g = Geometry::read(a, 5);
-  auto &p = cached<BackwardWeights>(g.key("conv2d-bwd-weights"), [&] {
-    const auto pd = gradient<convolution_backward_weights>(g, Geometry::kWeights);
+  const bool withBias = a.i(3) >= 0;
+  auto &p = cached<BackwardWeights>(g.key("conv2d-bwd-weights", withBias), [&] {
+    const auto pd = gradient<convolution_backward_weights>(g, Geometry::kWeights, withBias);
     return new BackwardWeights(pd, g.userWeights(), pd.diff_weights_desc(), false,
                                Activation(g.src(), pd.src_desc(), 0, true), Activation(g.dst(), pd.diff_dst_desc(), 1, true));
   });
@@ -249,10 +258,10 @@ void conv2dBackpropFilter(const Args &a) {
   memory dy = p.second.in(g.dst(), a.floats(2, g.n * g.oh * g.ow * g.o));
   memory dw(p.weights.user, engine(), a.floats(4, g.kh * g.kw * g.c * g.o));
   memory out = p.weights.same() ? dw : p.weights.buffer;
-  p.prim.execute(stream(), {{DNNL_ARG_SRC, x},
-                            {DNNL_ARG_DIFF_DST, dy},
-                            {DNNL_ARG_DIFF_WEIGHTS, out},
-                            {DNNL_ARG_SCRATCHPAD, scratchpad(p.scratch)}});
+  std::unordered_map<int, memory> args{
+      {DNNL_ARG_SRC, x}, {DNNL_ARG_DIFF_DST, dy}, {DNNL_ARG_DIFF_WEIGHTS, out}, {DNNL_ARG_SCRATCHPAD, scratchpad(p.scratch)}};
+  if (withBias) args[DNNL_ARG_DIFF_BIAS] = memory(g.bias(), engine(), a.floats(3, g.o));
+  p.prim.execute(stream(), args);
   if (!p.weights.same()) p.weights.toUser.execute(stream(), p.weights.buffer, dw);
   stream().wait();
 }

@@ -61,45 +61,72 @@ struct Backward : Cached {
   memory::desc scratch;
 };
 
+// The maximum of one window, per channel: the first strictly greatest value
+// in row-major window order, and its pixel (-1 where no value beats -inf:
+// a window of NaNs passes no gradient, as in tfjs's reference).
+void windowMax(const Geometry &g, const float *xb, int64_t oy, int64_t ox, float *best, int32_t *at) {
+  std::fill(best, best + g.c, -std::numeric_limits<float>::infinity());
+  std::fill(at, at + g.c, -1);
+  for (int64_t ky = 0; ky < g.kh; ky++) {
+    const int64_t iy = oy * g.sh - g.pt + ky;
+    if (iy < 0 || iy >= g.h) continue;
+    for (int64_t kx = 0; kx < g.kw; kx++) {
+      const int64_t ix = ox * g.sw - g.pl + kx;
+      if (ix < 0 || ix >= g.w) continue;
+      const int32_t pos = static_cast<int32_t>(iy * g.w + ix);
+      const float *xp = xb + pos * g.c;
+#pragma omp simd
+      for (int64_t c = 0; c < g.c; c++) {
+        const bool greater = xp[c] > best[c];
+        best[c] = greater ? xp[c] : best[c];
+        at[c] = greater ? pos : at[c];
+      }
+    }
+  }
+}
+
 // dx of max pooling: per image (one thread each, so the sums of overlapping
-// windows come in the same order on any thread count), each window's maximum
-// per channel, strictly greater replacing, then dy added at its position.
-void maxPoolGrad(const Geometry &g, const float *dy, const float *x, float *dx) {
+// windows come in the same order on any thread count), dy added at each
+// window's maximum. With `relu` the pooled x is a relu's output and the
+// relu's gradient is folded in: a window whose maximum is not positive
+// passes nothing, which is what multiplying by step(x) afterwards gives,
+// without that extra pass over the layer's largest tensor.
+//
+// Windows that tile the image exactly (2x2 stride 2 on an even side, the
+// CNNs' pooling) cover every pixel once, so each window writes its pixels
+// outright; otherwise dx is cleared and each window adds into it.
+void maxPoolGrad(const Geometry &g, const float *dy, const float *x, float *dx, bool relu) {
   const int64_t image = g.h * g.w * g.c, outImage = g.oh * g.ow * g.c;
+  const bool tiles = g.sh == g.kh && g.sw == g.kw && g.pt == 0 && g.pl == 0 && g.oh * g.kh == g.h && g.ow * g.kw == g.w;
+  const float floor = relu ? 0.f : -std::numeric_limits<float>::infinity();
 #pragma omp parallel if (g.n * image >= PARALLEL_MIN)
   {
     std::vector<float> best(static_cast<size_t>(g.c));
     std::vector<int32_t> at(static_cast<size_t>(g.c));
+    float *bv = best.data();
+    int32_t *av = at.data();
 #pragma omp for schedule(static)
     for (int64_t b = 0; b < g.n; b++) {
       const float *xb = x + b * image, *dyb = dy + b * outImage;
       float *dxb = dx + b * image;
-      std::memset(dxb, 0, static_cast<size_t>(image) * sizeof(float));
+      if (!tiles) std::memset(dxb, 0, static_cast<size_t>(image) * sizeof(float));
       for (int64_t oy = 0; oy < g.oh; oy++) {
         for (int64_t ox = 0; ox < g.ow; ox++) {
-          std::fill(best.begin(), best.end(), -std::numeric_limits<float>::infinity());
-          std::fill(at.begin(), at.end(), -1);
-          float *bv = best.data();
-          int32_t *av = at.data();
-          for (int64_t ky = 0; ky < g.kh; ky++) {
-            const int64_t iy = oy * g.sh - g.pt + ky;
-            if (iy < 0 || iy >= g.h) continue;
-            for (int64_t kx = 0; kx < g.kw; kx++) {
-              const int64_t ix = ox * g.sw - g.pl + kx;
-              if (ix < 0 || ix >= g.w) continue;
-              const int32_t pos = static_cast<int32_t>(iy * g.w + ix);
-              const float *xp = xb + pos * g.c;
-#pragma omp simd
-              for (int64_t c = 0; c < g.c; c++) {
-                const bool greater = xp[c] > bv[c];
-                bv[c] = greater ? xp[c] : bv[c];
-                av[c] = greater ? pos : av[c];
-              }
-            }
-          }
+          windowMax(g, xb, oy, ox, bv, av);
           const float *dyp = dyb + (oy * g.ow + ox) * g.c;
-          for (int64_t c = 0; c < g.c; c++) {
-            if (av[c] >= 0) dxb[av[c] * g.c + c] += dyp[c];
+          if (!tiles) {
+            for (int64_t c = 0; c < g.c; c++) {
+              if (av[c] >= 0 && bv[c] > floor) dxb[av[c] * g.c + c] += dyp[c];
+            }
+            continue;
+          }
+          for (int64_t ky = 0; ky < g.kh; ky++) {
+            for (int64_t kx = 0; kx < g.kw; kx++) {
+              const int32_t pos = static_cast<int32_t>((oy * g.kh + ky) * g.w + ox * g.kw + kx);
+              float *dxp = dxb + pos * g.c;
+#pragma omp simd
+              for (int64_t c = 0; c < g.c; c++) dxp[c] = av[c] == pos && bv[c] > floor ? dyp[c] : 0.f;
+            }
           }
         }
       }
@@ -118,12 +145,12 @@ void pool(const Args &a) {
   stream().wait();
 }
 
-// poolGrad(heap, dy, x, -1, dx, geometry..., max)
+// poolGrad(heap, dy, x, -1, dx, geometry..., max, relu)
 void poolGrad(const Args &a) {
   const Geometry g = Geometry::read(a, 5);
   const float *dyData = a.floats(1, g.n * g.oh * g.ow * g.c);
   float *dxData = a.floats(4, g.n * g.h * g.w * g.c);
-  if (g.max) return maxPoolGrad(g, dyData, a.floats(2, g.n * g.h * g.w * g.c), dxData);
+  if (g.max) return maxPoolGrad(g, dyData, a.floats(2, g.n * g.h * g.w * g.c), dxData, a.i(20) != 0);
   auto &p = cached<Backward>(g.key("pool-bwd"), [&] {
     auto *e = new Backward;
     const auto fwd = g.forward(prop_kind::forward_training, true);
