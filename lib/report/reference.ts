@@ -64,7 +64,7 @@ const pct = (x: number | undefined) => (x === undefined ? '—' : `${(x * 100).t
 
 /** A recipe in a few words, from the recorded configuration. */
 export function describeRecipe(config: TrainConfig & { members?: string[] }): string {
-  if (config.members) return `mean of ${config.members.length} runs' probabilities: ${config.members.map((m) => m.replace(/^\.\.\//, '')).join(', ')}`;
+  if (config.members) return `mean of ${config.members.length} runs' probabilities: ${config.members.map((m) => basename(m)).join(', ')}`;
   const options = Object.entries(config.modelOptions ?? {}).map(([key, value]) => `${key} ${value}`);
   const parts = [...(options.length ? [options.join(' ')] : []), `${config.epochs} epochs`, `${config.optimizer} ${config.lr} ${config.schedule}`, `batch ${config.batchSize}`];
   if (config.weightDecay > 0) parts.push(`weight decay ${config.weightDecay}`);
