@@ -93,9 +93,8 @@ auto choose(bool wanted, Make make) {
   return make(algorithm::convolution_direct);
 }
 
-// A gradient's primitive descriptor (both take the same arguments), with the forward of the same algorithm
-// as its hint.
-// The filter gradient may also give the bias gradient, summed in the same pass over dy.
+// A gradient's primitive descriptor (both take the same arguments, and the filter gradient may also give the
+// bias gradient, summed in the same pass over dy), with the forward of the same algorithm as its hint.
 template <typename Primitive>
 typename Primitive::primitive_desc gradient(const Geometry &g, Geometry::Pass pass, bool withBias = false) {
   return choose(g.winograd(pass), [&](algorithm alg) {
