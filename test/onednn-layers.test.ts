@@ -1,7 +1,7 @@
 /**
  * The layers that run fused kernels on the oneDNN engine (lib/models/batch-norm.ts with the relu after it,
  * lib/models/activation.ts, lib/models/conv.ts, the
- * 'gelu' activation of lib/models/gelu.ts, the ViTs' LayerNorm, and the softmax gradient): on onednn they match tfjs's own
+ * 'gelu' activation of lib/models/gelu.ts, the ViTs' LayerNorm and attention, and the softmax gradient): on onednn they match tfjs's own
  * computation run on the CPU backend, on other engines they are tfjs's bit for bit, they save as tfjs's
  * layers, and they leave no tensor behind. Without the addon only the other-engine checks run.
  */
@@ -11,12 +11,12 @@ import * as assert from 'uvu/assert';
 import { loadAddon } from '../lib/backend/onednn/addon';
 import { ONEDNN_BACKEND } from '../lib/backend/onednn';
 import { initBackend } from '../lib/backend/select';
-import { BATCH_NORM_TRAIN } from '../lib/backend/fused-names';
+import { ATTENTION, BATCH_NORM_TRAIN } from '../lib/backend/fused-names';
 import { activationLayer } from '../lib/models/activation';
 import { batchNormalizationLayer } from '../lib/models/batch-norm';
 import { conv2dLayer } from '../lib/models/conv';
 import { Gelu } from '../lib/models/gelu';
-import { LayerNorm } from '../lib/models/vit-layers';
+import { LayerNorm, MultiHeadSelfAttention } from '../lib/models/vit-layers';
 import { assertClose, assertNoLeak, rand, runOn } from './kernel-cases';
 
 const available = 'addon' in loadAddon();
@@ -209,6 +209,11 @@ function reluPoolGradients(block: tf.layers.Layer[], pool: PoolArgs, shape: numb
 }
 
 /** 2×2 windows that tile the image, windows that overlap with padding, and a side the windows do not cover. */
+/** [batch, tokens, dim] and heads: the ViTs' (50 tokens with a class token, 49 without), one head, odd sizes, one token. */
+const attentionCases: Array<[number[], number]> = [
+  [[3, 50, 64], 4], [[2, 49, 64], 4], [[1, 17, 48], 4], [[2, 5, 8], 2], [[4, 9, 24], 1], [[2, 1, 16], 2],
+];
+
 const reluPoolCases: Array<[number[], PoolArgs]> = [
   [[4, 8, 8, 3], { poolSize: 2 }],
   [[3, 9, 9, 2], { poolSize: 3, strides: 2, padding: 'same' }],
@@ -265,6 +270,36 @@ if (!available) {
       const make = () => layerGradients(new LayerNorm({ epsilon: 1e-6 }), shape, 80);
       assertClose(await runOn(ONEDNN_BACKEND, make), await runOn('cpu', make), `layer norm ${shape}`);
     }
+  });
+
+  test('MultiHeadSelfAttention runs one kernel each way and matches its composed form on cpu: output and every gradient', async () => {
+    for (const [shape, heads] of attentionCases) {
+      const make = () => layerGradients(new MultiHeadSelfAttention({ heads }), shape, 85);
+      assertClose(await runOn(ONEDNN_BACKEND, make), await runOn('cpu', make), `attention ${shape}, ${heads} heads`);
+      const { kernels } = await tf.profile(make);
+      const names = kernels.map((k) => k.name);
+      assert.is(names.filter((n) => n === ATTENTION || n === 'PixelwiseAttentionGrad').length, 2, names.join(' '));
+      assert.not.ok(names.includes(tf.Softmax) || names.includes(tf.Transpose), names.join(' '));
+    }
+  });
+
+  test('the attention kernel\'s log-sum-exp output has its gradient too', async () => {
+    const [batch, tokens, heads, headDim] = [2, 7, 2, 4];
+    const scale = 1 / Math.sqrt(headDim);
+    const qkv = rand([batch, tokens, 3 * heads * headDim], 86).mul(2);
+    const [dy, dLse] = [rand([batch, tokens, heads * headDim], 87), rand([batch, heads, tokens], 88)];
+    const fused = () => tf.grad((t: tf.Tensor) => {
+      const [y, lse] = tf.engine().runKernel(ATTENTION, { qkv: t }, { heads, scale }) as tf.Tensor[];
+      return tf.add(tf.sum(tf.mul(y, dy)), tf.sum(tf.mul(lse, dLse)));
+    })(qkv);
+    const composed = () => tf.grad((t: tf.Tensor) => {
+      const [q, k, v] = tf.split(t.reshape([batch, tokens, 3, heads, headDim]).transpose([2, 0, 3, 1, 4]), 3, 0)
+        .map((u) => u.reshape([batch, heads, tokens, headDim]));
+      const scores = tf.matMul(q, k, false, true).mul(scale);
+      const y = tf.matMul(tf.softmax(scores), v).transpose([0, 2, 1, 3]).reshape(dy.shape);
+      return tf.add(tf.sum(tf.mul(y, dy)), tf.sum(tf.mul(tf.logSumExp(scores, -1), dLse)));
+    })(qkv);
+    assertClose(await runOn(ONEDNN_BACKEND, fused), await runOn('cpu', composed), 'd(y·dy + logSumExp·dLse)/dqkv');
   });
 
   test('a gelu dense layer and the softmax gradient match cpu', async () => {
@@ -338,10 +373,11 @@ if (!available) {
     assertClose([h, dh], (await runOn('cpu', gradient((a) => tf.layers.conv2d(a)))).slice(0, 2), 'dh');
   });
 
-  test('the fused conv, layer norm, gelu and softmax gradient leave no tensor behind', () => {
+  test('the fused conv, layer norm, attention, gelu and softmax gradient leave no tensor behind', () => {
     assertNoLeak('conv relu', () => layerGradients(conv2dLayer(convCases[0][1]), convCases[0][0], 150));
     assertNoLeak('conv linear', () => layerGradients(conv2dLayer(convCases[1][1]), convCases[1][0], 151));
     assertNoLeak('layer norm', () => layerGradients(new LayerNorm(), [8, 49, 64], 100));
+    assertNoLeak('attention', () => layerGradients(new MultiHeadSelfAttention({ heads: 4 }), [8, 49, 64], 103));
     assertNoLeak('gelu dense', () => layerGradients(geluDense(), [8, 49, 64], 101));
     assertNoLeak('softmax gradient', () => tf.grad((x: tf.Tensor) => tf.softmax(x).sum())(rand([8, 49], 102)));
   });

@@ -44,6 +44,19 @@ export interface LayerNormAttrs {
   epsilon: number;
 }
 
+/**
+ * Multi-head self-attention, softmax(q·kᵀ·scale)·v per head, from the qkv projection to the heads side by side:
+ * input qkv [batch, tokens, 3·dim] (queries, keys, values side by side, each dim = heads·headDim with head h at
+ * columns h·headDim); outputs y [batch, tokens, dim] and the log-sum-exp of each softmax row [batch, heads,
+ * tokens], which the gradient (one kernel too) recomputes the probabilities from.
+ */
+export const ATTENTION = 'PixelwiseAttention';
+
+export interface AttentionAttrs {
+  heads: number;
+  scale: number;
+}
+
 /** GELU as tfjs-layers' 'gelu' activation computes it, x · Φ(x) with the exact (erf) Φ: input x. */
 export const GELU = 'PixelwiseGelu';
 

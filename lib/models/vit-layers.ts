@@ -11,7 +11,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { LayerArgs } from '@tensorflow/tfjs-layers/dist/engine/topology';
-import { LAYER_NORM, type LayerNormAttrs } from '../backend/fused-names';
+import { ATTENTION, LAYER_NORM, type AttentionAttrs, type LayerNormAttrs } from '../backend/fused-names';
 // The MLP's 'gelu' activation, fused on the oneDNN engine: imported here so that a loaded ViT gets it too.
 import './gelu';
 
@@ -205,27 +205,42 @@ export class MultiHeadSelfAttention extends tf.layers.Layer {
     return tf.tidy(() => {
       const x = single(inputs) as tf.Tensor3D;
       const [batch, tokens, dim] = x.shape;
-      const { weights, values } = this.attend(x);
-      const mixed = tf.matMul(weights, values).transpose([0, 2, 1, 3]).reshape([batch * tokens, dim]);
-      return tf.add(tf.matMul(mixed, this.outputKernel.read() as tf.Tensor2D), this.outputBias.read()).reshape([batch, tokens, dim]);
+      const qkv = this.project(x);
+      let mixed: tf.Tensor;
+      if (tf.getKernel(ATTENTION, tf.getBackend()) != null) {
+        // One kernel from the projection to the heads side by side, and one back (lib/backend/onednn/attention.ts).
+        const attrs: AttentionAttrs = { heads: this.heads, scale: 1 / Math.sqrt(dim / this.heads) };
+        [mixed] = tf.engine().runKernel(ATTENTION, { qkv }, attrs as unknown as tf.NamedAttrMap) as tf.Tensor[];
+      } else {
+        const { weights, values } = this.attend(qkv);
+        mixed = tf.matMul(weights, values).transpose([0, 2, 1, 3]);
+      }
+      return tf.add(tf.matMul(mixed.reshape([batch * tokens, dim]), this.outputKernel.read() as tf.Tensor2D), this.outputBias.read()).reshape([batch, tokens, dim]);
     });
   }
 
   /** The attention matrices [batch, heads, queries, keys] (rows sum to 1) for the layer's input x. */
   attentionWeights(x: tf.Tensor3D): tf.Tensor4D {
-    return tf.tidy(() => this.attend(x).weights);
+    return tf.tidy(() => this.attend(this.project(x)).weights);
   }
 
-  private attend(x: tf.Tensor3D): { weights: tf.Tensor4D; values: tf.Tensor4D } {
+  /**
+   * Queries, keys and values [batch, tokens, 3·dim] from one product with the three kernels side by side: one
+   * pass over x instead of three, and on the way back one gradient for x instead of three summed. The kernels
+   * stay three weights, so saved models are as before.
+   */
+  private project(x: tf.Tensor3D): tf.Tensor3D {
     const [batch, tokens, dim] = x.shape;
-    const headDim = dim / this.heads;
-    // Queries, keys and values from one product with the three kernels side by side, and one head split
-    // for all three: [batch·tokens, 3·dim] → [3, batch, heads, tokens, headDim]. Each output is the dot
-    // product three separate products would give; one pass over x instead of three, and on the way back
-    // one gradient for x instead of three summed. The kernels stay three weights, so saved models are as before.
     const kernels = tf.concat([this.queryKernel.read(), this.keyKernel.read(), this.valueKernel.read()], 1) as tf.Tensor2D;
-    const qkv = tf.matMul(x.reshape([batch * tokens, dim]), kernels).reshape([batch, tokens, 3, this.heads, headDim]).transpose([2, 0, 3, 1, 4]);
-    const [q, k, v] = tf.split(qkv, 3, 0).map((t) => t.reshape([batch, this.heads, tokens, headDim]) as tf.Tensor4D);
+    return tf.matMul(x.reshape([batch * tokens, dim]), kernels).reshape([batch, tokens, 3 * dim]);
+  }
+
+  /** tfjs's ops on qkv: one head split for all three, [3, batch, heads, tokens, headDim], then the softmax weights. */
+  private attend(qkv: tf.Tensor3D): { weights: tf.Tensor4D; values: tf.Tensor4D } {
+    const [batch, tokens, width] = qkv.shape;
+    const headDim = width / 3 / this.heads;
+    const heads = qkv.reshape([batch, tokens, 3, this.heads, headDim]).transpose([2, 0, 3, 1, 4]);
+    const [q, k, v] = tf.split(heads, 3, 0).map((t) => t.reshape([batch, this.heads, tokens, headDim]) as tf.Tensor4D);
     const scores = tf.matMul(tf.mul(q, 1 / Math.sqrt(headDim)), k, false, true);
     return { weights: tf.softmax(scores) as tf.Tensor4D, values: v };
   }

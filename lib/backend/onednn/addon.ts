@@ -50,6 +50,8 @@ export interface OnednnAddon {
   layerNormGrad(heap: ArrayBuffer, ...args: number[]): void;
   softmax(heap: ArrayBuffer, ...args: number[]): void;
   softmaxGrad(heap: ArrayBuffer, ...args: number[]): void;
+  attention(heap: ArrayBuffer, ...args: number[]): void;
+  attentionGrad(heap: ArrayBuffer, ...args: number[]): void;
 }
 
 let loaded: { addon: OnednnAddon } | { reason: string } | undefined;

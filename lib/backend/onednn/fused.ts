@@ -15,11 +15,13 @@
  *   equal to tfjs's to rounding.
  * - a convolution with its bias and relu (lib/models/conv.ts), the FusedConv2D kernel under a name of its own
  *   so that it has a gradient: tfjs's relu convolutions run unfused under the tape.
- * - the max-pooling gradient of a relu's output with the relu's gradient folded in (see reluApplied below).
+ * - the max-pooling gradient of a relu's output with the relu's gradient folded in (see reluApplied below);
+ * - multi-head self-attention and its gradient (./attention.ts).
  */
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { OnednnAddon } from './addon';
+import { ATTENTION_GRADIENT, attentionKernels } from './attention';
 import { heap, intoOutput, offset, withFallback, type KernelArgs, type OnednnKernel } from './call';
 import { backpropFilterAndBias, conv2dForward } from './conv';
 import { maxPoolGradRelu } from './pool';
@@ -185,6 +187,7 @@ export function fusedKernels(backendName: string, addon: OnednnAddon): KernelCon
     { kernelName: FUSED_CONV_2D, backendName, kernelFunc: withFallback(convMarkingRelu, tf.getKernel(tf.FusedConv2D, 'wasm')!, addon) },
     { kernelName: CONV_FILTER_BIAS_GRAD, backendName, kernelFunc: bind(required(CONV_FILTER_BIAS_GRAD, backpropFilterAndBias)) },
     { kernelName: MAX_POOL_GRAD_RELU, backendName, kernelFunc: withFallback(maxPoolGradRelu, tf.getKernel(tf.MaxPoolGrad, 'wasm')!, addon) },
+    ...attentionKernels(backendName, addon),
   ];
 }
 
@@ -239,6 +242,7 @@ export function registerFusedGradients(): void {
       };
     },
   });
+  tf.registerGradient(ATTENTION_GRADIENT);
   tf.registerGradient({
     kernelName: GELU,
     inputsToSave: ['x'],

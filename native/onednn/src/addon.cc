@@ -111,6 +111,8 @@ napi_value Init(napi_env env, napi_value exports) {
       PW_KERNEL(layerNormGrad),
       PW_KERNEL(softmax),
       PW_KERNEL(softmaxGrad),
+      PW_KERNEL(attention),
+      PW_KERNEL(attentionGrad),
   };
 #undef PW_KERNEL
 

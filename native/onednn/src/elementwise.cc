@@ -9,6 +9,7 @@
 #include <omp.h>
 
 #include "kernels.h"
+#include "vector.h"
 
 namespace pw {
 namespace {
@@ -108,39 +109,11 @@ Operand operand(const Args &a, size_t k, int64_t n) {
 
 }  // namespace
 
-// GELU and its derivative on 16 floats at a time, through GCC's vector
-// extensions: the C library's erf and exp are scalar, and the compiler does
-// not vectorise the selects of a hand-written exp, which left GELU the slowest
-// kernel of a ViT step. exp: Cephes' polynomial on x - n*ln2, scaled by 2^n
-// through the exponent bits, relative error below 2e-7. erf: Abramowitz and
-// Stegun 7.1.26, absolute error below 1.5e-7, the approximation tfjs's CPU
-// backend uses for Erf. Infinities and NaN come out as tfjs's formulas give.
-typedef float Floats __attribute__((vector_size(64)));
-typedef int32_t Ints __attribute__((vector_size(64)));
-constexpr int64_t WIDTH = 16;
-
-inline Floats splat(float v) { return Floats{} + v; }
-
-inline Floats vexp(Floats x) {
-  const Floats lo = splat(-87.f), hi = splat(88.f);
-  const Floats c = x < lo ? lo : (x > hi ? hi : x);
-  const Floats t = c * 1.44269504088896341f + 0.5f;
-  Ints k = __builtin_convertvector(t, Ints);
-  k = __builtin_convertvector(k, Floats) > t ? k - 1 : k;  // floor
-  const Floats n = __builtin_convertvector(k, Floats);
-  const Floats r = (c - n * 0.693359375f) - n * -2.12194440e-4f;
-  Floats p = splat(1.9875691500e-4f);
-  p = p * r + 1.3981999507e-3f;
-  p = p * r + 8.3334519073e-3f;
-  p = p * r + 4.1665795894e-2f;
-  p = p * r + 1.6666665459e-1f;
-  p = p * r + 5.0000001201e-1f;
-  const Floats v = (p * (r * r) + r + 1.f) * reinterpret_cast<Floats>((k + 127) << 23);
-  const Floats big = x > hi ? splat(HUGE_VALF) : v;
-  const Floats finite = x < lo ? splat(0.f) : big;
-  return x == x ? finite : x;
-}
-
+// GELU and its derivative on 16 floats at a time (vector.h): the C library's
+// erf is scalar, which left GELU the slowest kernel of a ViT step. erf:
+// Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7, the approximation
+// tfjs's CPU backend uses for Erf. Infinities and NaN come out as tfjs's
+// formulas give.
 inline Floats verf(Floats x) {
   const Floats a = x < 0.f ? -x : x;
   const Floats t = 1.f / (1.f + 0.3275911f * a);

@@ -27,5 +27,7 @@ void layerNorm(const Args &a);
 void layerNormGrad(const Args &a);
 void softmax(const Args &a);
 void softmaxGrad(const Args &a);
+void attention(const Args &a);
+void attentionGrad(const Args &a);
 
 }  // namespace pw

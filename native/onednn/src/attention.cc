@@ -1,0 +1,278 @@
+// Multi-head self-attention, softmax(q·kᵀ·scale)·v per image and head, in one
+// kernel forward and one backward. tfjs composes it from a head split
+// (transpose, split), two batched products, a softmax and a transpose back,
+// and backward from twice as many: the [batch, heads, tokens, tokens] scores
+// travel to memory and back at every step, and at the ViTs' sizes (about fifty
+// tokens, sixteen values a head) oneDNN's batched products are bound by
+// writing them, far from the machine's arithmetic peak. Here one head of one
+// image (its queries, keys, values and a row of scores) stays in the L1 cache
+// from the qkv projection's output to the heads' concatenated result, and the
+// scores never reach memory. Backward recomputes a row's probabilities from
+// q, k and the row's log-sum-exp (saved forward: one float a row) instead of
+// keeping the probabilities, which would cost as much memory traffic as the
+// composed kernels.
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "kernels.h"
+#include "vector.h"
+
+// Dot products are multiply-adds: fused here (the build keeps them apart
+// elsewhere, so the elementwise kernels round as tfjs's do).
+#pragma GCC optimize("fp-contract=fast")
+
+namespace pw {
+namespace {
+
+// qkv is [batch, tokens, 3 · dim], the queries, keys and values side by side,
+// each dim = heads · headDim wide with head h at columns h · headDim; the
+// output is [batch, tokens, dim], the heads side by side again.
+struct Geometry {
+  int64_t batch, tokens, heads, headDim;
+  int64_t dim() const { return heads * headDim; }
+  // Tokens rounded up to whole vectors: a row of scores is `blocks` vectors.
+  int64_t blocks() const { return (tokens + WIDTH - 1) / WIDTH; }
+};
+
+Geometry geometry(const Args &a, size_t k) {
+  const Geometry g{a.i(k), a.i(k + 1), a.i(k + 2), a.i(k + 3)};
+  if (g.batch <= 0 || g.tokens <= 0 || g.heads <= 0 || g.headDim <= 0) throw Failure{"attention: empty shape", false};
+  return g;
+}
+
+// One head of one image: k and v transposed, [headDim][blocks] with zeros
+// past the last token, so that a row of scores (q_i · k_j over j) or of dy_i ·
+// v_j is a sum of whole vectors. The rows of q, k and v are read in place.
+struct Head {
+  std::vector<Floats> kt, vt;
+  explicit Head(const Geometry &g) : kt(g.headDim * g.blocks()), vt(kt.size()) {}
+
+  void load(const float *qkv, const Geometry &g, int64_t b, int64_t h) {
+    const int64_t T = g.tokens, Dh = g.headDim, D = g.dim(), stride = g.blocks() * WIDTH;
+    float *kT = reinterpret_cast<float *>(kt.data()), *vT = reinterpret_cast<float *>(vt.data());
+    std::fill(kT, kT + kt.size() * WIDTH, 0.f);
+    std::fill(vT, vT + vt.size() * WIDTH, 0.f);
+    for (int64_t t = 0; t < T; t++) {
+      const float *row = qkv + (b * T + t) * 3 * D + h * Dh;
+      for (int64_t d = 0; d < Dh; d++) {
+        kT[d * stride + t] = row[D + d];
+        vT[d * stride + t] = row[2 * D + d];
+      }
+    }
+  }
+};
+
+// s = a · bᵀ for one row a [headDim] against the transposed rows bt, NB
+// vectors of tokens; two sets of accumulators (even and odd d) in registers,
+// so that the chains of multiply-adds are half as long.
+template <int NB>
+void productsOf(const float *a, const Floats *bt, int64_t Dh, Floats *s) {
+  Floats even[NB], odd[NB];
+  for (int j = 0; j < NB; j++) even[j] = odd[j] = splat(0.f);
+  int64_t d = 0;
+  for (; d + 2 <= Dh; d += 2) {
+    const Floats a0 = splat(a[d]), a1 = splat(a[d + 1]);
+    for (int j = 0; j < NB; j++) {
+      even[j] += a0 * bt[d * NB + j];
+      odd[j] += a1 * bt[(d + 1) * NB + j];
+    }
+  }
+  if (d < Dh) {
+    const Floats a0 = splat(a[d]);
+    for (int j = 0; j < NB; j++) even[j] += a0 * bt[d * NB + j];
+  }
+  for (int j = 0; j < NB; j++) s[j] = even[j] + odd[j];
+}
+
+void products(const float *a, const std::vector<Floats> &bt, int64_t Dh, int64_t nb, Floats *s) {
+  switch (nb) {
+    case 1: return productsOf<1>(a, bt.data(), Dh, s);
+    case 2: return productsOf<2>(a, bt.data(), Dh, s);
+    case 3: return productsOf<3>(a, bt.data(), Dh, s);
+    case 4: return productsOf<4>(a, bt.data(), Dh, s);
+    case 5: return productsOf<5>(a, bt.data(), Dh, s);
+    case 6: return productsOf<6>(a, bt.data(), Dh, s);
+    case 7: return productsOf<7>(a, bt.data(), Dh, s);
+    case 8: return productsOf<8>(a, bt.data(), Dh, s);
+  }
+  for (int64_t j = 0; j < nb; j++) s[j] = splat(0.f);
+  for (int64_t d = 0; d < Dh; d++) {
+    const Floats ad = splat(a[d]);
+    for (int64_t j = 0; j < nb; j++) s[j] += ad * bt[d * nb + j];
+  }
+}
+
+// Row i's scaled scores, -Infinity past the last token so that they exponentiate to 0.
+void scores(const float *q, const Head &w, const Geometry &g, float scale, Floats *s) {
+  products(q, w.kt, g.headDim, g.blocks(), s);
+  for (int64_t j = 0; j < g.blocks(); j++) s[j] *= scale;
+  float *row = reinterpret_cast<float *>(s);
+  std::fill(row + g.tokens, row + g.blocks() * WIDTH, -INFINITY);
+}
+
+// out[0:Dh] = sum over j < tokens of p[j] · rows[j · stride : + Dh]. For a
+// headDim of DV whole vectors, out is DV · 4 accumulators in registers (rows
+// j mod 4 apart); otherwise a plain loop.
+template <int DV>
+void mixOf(const float *p, const float *rows, int64_t stride, int64_t tokens, float *out) {
+  Floats acc[4][DV];
+  for (auto &a : acc)
+    for (auto &v : a) v = splat(0.f);
+  int64_t j = 0;
+  for (; j + 4 <= tokens; j += 4)
+    for (int u = 0; u < 4; u++) {
+      const Floats pj = splat(p[j + u]);
+      for (int c = 0; c < DV; c++) acc[u][c] += pj * loadu(rows + (j + u) * stride + c * WIDTH);
+    }
+  for (; j < tokens; j++)
+    for (int c = 0; c < DV; c++) acc[0][c] += splat(p[j]) * loadu(rows + j * stride + c * WIDTH);
+  for (int c = 0; c < DV; c++) {
+    storeu(out + c * WIDTH, (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]));
+  }
+}
+
+void mix(const float *p, const float *rows, int64_t stride, int64_t tokens, int64_t Dh, float *out) {
+  switch (Dh) {
+    case 16: return mixOf<1>(p, rows, stride, tokens, out);
+    case 32: return mixOf<2>(p, rows, stride, tokens, out);
+    case 48: return mixOf<3>(p, rows, stride, tokens, out);
+    case 64: return mixOf<4>(p, rows, stride, tokens, out);
+  }
+  std::fill(out, out + Dh, 0.f);
+  for (int64_t j = 0; j < tokens; j++) {
+    const float pj = p[j];
+    const float *r = rows + j * stride;
+#pragma omp simd
+    for (int64_t d = 0; d < Dh; d++) out[d] += pj * r[d];
+  }
+}
+
+// dk[j] += ds[j] · q_i and dv[j] += p[j] · dy_i for every token j, the rows
+// [tokens][Dh]: for DV whole vectors, q_i and dy_i in registers.
+template <int DV>
+void accumulateOf(const float *ds, const float *p, const float *qi, const float *dyi, int64_t tokens, float *dk, float *dv) {
+  Floats q[DV], g[DV];
+  for (int c = 0; c < DV; c++) {
+    q[c] = loadu(qi + c * WIDTH);
+    g[c] = loadu(dyi + c * WIDTH);
+  }
+  for (int64_t j = 0; j < tokens; j++) {
+    const Floats dsj = splat(ds[j]), pj = splat(p[j]);
+    float *dkj = dk + j * DV * WIDTH, *dvj = dv + j * DV * WIDTH;
+    for (int c = 0; c < DV; c++) {
+      storeu(dkj + c * WIDTH, loadu(dkj + c * WIDTH) + dsj * q[c]);
+      storeu(dvj + c * WIDTH, loadu(dvj + c * WIDTH) + pj * g[c]);
+    }
+  }
+}
+
+void accumulate(const float *ds, const float *p, const float *qi, const float *dyi, int64_t tokens, int64_t Dh, float *dk, float *dv) {
+  switch (Dh) {
+    case 16: return accumulateOf<1>(ds, p, qi, dyi, tokens, dk, dv);
+    case 32: return accumulateOf<2>(ds, p, qi, dyi, tokens, dk, dv);
+    case 48: return accumulateOf<3>(ds, p, qi, dyi, tokens, dk, dv);
+    case 64: return accumulateOf<4>(ds, p, qi, dyi, tokens, dk, dv);
+  }
+  for (int64_t j = 0; j < tokens; j++) {
+    const float dsj = ds[j], pj = p[j];
+    float *dkj = dk + j * Dh, *dvj = dv + j * Dh;
+#pragma omp simd
+    for (int64_t d = 0; d < Dh; d++) {
+      dkj[d] += dsj * qi[d];
+      dvj[d] += pj * dyi[d];
+    }
+  }
+}
+
+}  // namespace
+
+// attention(heap, qkv, y, logSumExp, batch, tokens, heads, headDim, scale):
+// y [batch, tokens, heads · headDim] and logSumExp [batch, heads, tokens], the
+// log of each softmax row's normaliser, exp(s - max) summed, plus its max.
+void attention(const Args &a) {
+  const Geometry g = geometry(a, 4);
+  const float scale = static_cast<float>(a.f(8));
+  const int64_t T = g.tokens, Dh = g.headDim, D = g.dim(), nb = g.blocks();
+  const float *qkv = a.floats(1, g.batch * T * 3 * D);
+  float *y = a.floats(2, g.batch * T * D), *lse = a.floats(3, g.batch * g.heads * T);
+#pragma omp parallel
+  {
+    Head w(g);
+    std::vector<Floats> s(nb);
+    std::vector<float> o(Dh);
+    float *p = reinterpret_cast<float *>(s.data());
+#pragma omp for schedule(static)
+    for (int64_t item = 0; item < g.batch * g.heads; item++) {
+      const int64_t b = item / g.heads, h = item % g.heads;
+      w.load(qkv, g, b, h);
+      const float *head = qkv + b * T * 3 * D + h * Dh;
+      for (int64_t i = 0; i < T; i++) {
+        scores(head + i * 3 * D, w, g, scale, s.data());
+        Floats top = s[0];
+        for (int64_t j = 1; j < nb; j++) top = vmax(top, s[j]);
+        const float max = hmax(top);
+        Floats sum = splat(0.f);
+        for (int64_t j = 0; j < nb; j++) sum += s[j] = vexp(s[j] - max);
+        const float total = hsum(sum), inv = 1.f / total;
+        for (int64_t j = 0; j < nb; j++) s[j] *= inv;
+        lse[item * T + i] = max + std::log(total);
+        mix(p, head + 2 * D, 3 * D, T, Dh, o.data());
+        std::copy(o.begin(), o.end(), y + (b * T + i) * D + h * Dh);
+      }
+    }
+  }
+}
+
+// attentionGrad(heap, dy, dLogSumExp | -1, qkv, logSumExp, dqkv, batch, tokens,
+// heads, headDim, scale): the gradient for qkv, laid out as qkv. Row i of a
+// head, with p its probabilities and o = p · v its output:
+//   dp = dy_i · vᵀ, ds = p ∘ (dp - dy_i · o + dLogSumExp_i),
+//   dq_i = scale · ds · k, dk += scale · dsᵀ q_i, dv += pᵀ dy_i,
+// where dy_i · o = p · dp (no need for o).
+void attentionGrad(const Args &a) {
+  const Geometry g = geometry(a, 6);
+  const float scale = static_cast<float>(a.f(10));
+  const int64_t T = g.tokens, Dh = g.headDim, D = g.dim(), nb = g.blocks();
+  const float *dy = a.floats(1, g.batch * T * D);
+  const float *dLse = a.i(2) >= 0 ? a.floats(2, g.batch * g.heads * T) : nullptr;
+  const float *qkv = a.floats(3, g.batch * T * 3 * D), *lse = a.floats(4, g.batch * g.heads * T);
+  float *dqkv = a.floats(5, g.batch * T * 3 * D);
+#pragma omp parallel
+  {
+    Head w(g);
+    std::vector<Floats> s(nb), dp(nb);
+    std::vector<float> dk(T * Dh), dv(T * Dh), dq(Dh);
+    float *p = reinterpret_cast<float *>(s.data()), *ds = reinterpret_cast<float *>(dp.data());
+#pragma omp for schedule(static)
+    for (int64_t item = 0; item < g.batch * g.heads; item++) {
+      const int64_t b = item / g.heads, h = item % g.heads;
+      w.load(qkv, g, b, h);
+      const float *head = qkv + b * T * 3 * D + h * Dh;
+      std::fill(dk.begin(), dk.end(), 0.f);
+      std::fill(dv.begin(), dv.end(), 0.f);
+      for (int64_t i = 0; i < T; i++) {
+        const float *dyi = dy + (b * T + i) * D + h * Dh;
+        const float *qi = head + i * 3 * D;
+        scores(qi, w, g, scale, s.data());
+        const float rowLse = lse[item * T + i];
+        for (int64_t j = 0; j < nb; j++) s[j] = vexp(s[j] - rowLse);
+        products(dyi, w.vt, Dh, nb, dp.data());
+        Floats dot = splat(0.f);
+        for (int64_t j = 0; j < nb; j++) dot += s[j] * dp[j];
+        const float shift = (dLse != nullptr ? dLse[item * T + i] : 0.f) - hsum(dot);
+        for (int64_t j = 0; j < nb; j++) dp[j] = s[j] * (dp[j] + shift) * scale;
+        mix(ds, head + D, 3 * D, T, Dh, dq.data());
+        std::copy(dq.begin(), dq.end(), dqkv + (b * T + i) * 3 * D + h * Dh);
+        accumulate(ds, p, qi, dyi, T, Dh, dk.data(), dv.data());
+      }
+      for (int64_t t = 0; t < T; t++) {
+        float *row = dqkv + (b * T + t) * 3 * D + h * Dh;
+        std::copy(dk.data() + t * Dh, dk.data() + (t + 1) * Dh, row + D);
+        std::copy(dv.data() + t * Dh, dv.data() + (t + 1) * Dh, row + 2 * D);
+      }
+    }
+  }
+}
+
+}  // namespace pw
