@@ -41,25 +41,25 @@ Geometry geometry(const Args &a, size_t k) {
   return g;
 }
 
-// One head of one image: k and v transposed, [headDim][blocks] with zeros
-// past the last token, so that a row of scores (q_i · k_j over j) or of dy_i ·
-// v_j is a sum of whole vectors. The rows of q, k and v are read in place.
+// One head of one image: k (and for the gradient v) transposed, [headDim]
+// [blocks] with zeros past the last token, so that a row of scores (q_i · k_j
+// over j) or of dy_i · v_j is a sum of whole vectors. The rows of q, k and v
+// are read in place. The padding is zeroed once, and each column written in
+// order (the reads gather, which costs less than scattered writes).
 struct Head {
   std::vector<Floats> kt, vt;
-  explicit Head(const Geometry &g) : kt(g.headDim * g.blocks()), vt(kt.size()) {}
+  explicit Head(const Geometry &g, bool withV) : kt(g.headDim * g.blocks(), splat(0.f)), vt(withV ? kt.size() : 0, splat(0.f)) {}
 
   void load(const float *qkv, const Geometry &g, int64_t b, int64_t h) {
     const int64_t T = g.tokens, Dh = g.headDim, D = g.dim(), stride = g.blocks() * WIDTH;
-    float *kT = reinterpret_cast<float *>(kt.data()), *vT = reinterpret_cast<float *>(vt.data());
-    std::fill(kT, kT + kt.size() * WIDTH, 0.f);
-    std::fill(vT, vT + vt.size() * WIDTH, 0.f);
-    for (int64_t t = 0; t < T; t++) {
-      const float *row = qkv + (b * T + t) * 3 * D + h * Dh;
-      for (int64_t d = 0; d < Dh; d++) {
-        kT[d * stride + t] = row[D + d];
-        vT[d * stride + t] = row[2 * D + d];
-      }
-    }
+    const float *head = qkv + b * T * 3 * D + h * Dh;
+    transpose(head + D, T, Dh, 3 * D, reinterpret_cast<float *>(kt.data()), stride);
+    if (!vt.empty()) transpose(head + 2 * D, T, Dh, 3 * D, reinterpret_cast<float *>(vt.data()), stride);
+  }
+
+  static void transpose(const float *rows, int64_t T, int64_t Dh, int64_t rowStride, float *out, int64_t stride) {
+    for (int64_t d = 0; d < Dh; d++)
+      for (int64_t t = 0; t < T; t++) out[d * stride + t] = rows[t * rowStride + d];
   }
 };
 
@@ -148,39 +148,45 @@ void mix(const float *p, const float *rows, int64_t stride, int64_t tokens, int6
   }
 }
 
-// dk[j] += ds[j] · q_i and dv[j] += p[j] · dy_i for every token j, the rows
-// [tokens][Dh]: for DV whole vectors, q_i and dy_i in registers.
+// out[j] = sum over i < tokens of m[i][j] · rows[i] for every token j: the
+// transposed product mᵀ · rows, m [tokens][mStride], rows and out [tokens]
+// [headDim] with strides rowStride and outStride. Four columns of m at a time
+// share each row's load; for DV whole vectors the sums stay in registers.
 template <int DV>
-void accumulateOf(const float *ds, const float *p, const float *qi, const float *dyi, int64_t tokens, float *dk, float *dv) {
-  Floats q[DV], g[DV];
-  for (int c = 0; c < DV; c++) {
-    q[c] = loadu(qi + c * WIDTH);
-    g[c] = loadu(dyi + c * WIDTH);
-  }
-  for (int64_t j = 0; j < tokens; j++) {
-    const Floats dsj = splat(ds[j]), pj = splat(p[j]);
-    float *dkj = dk + j * DV * WIDTH, *dvj = dv + j * DV * WIDTH;
-    for (int c = 0; c < DV; c++) {
-      storeu(dkj + c * WIDTH, loadu(dkj + c * WIDTH) + dsj * q[c]);
-      storeu(dvj + c * WIDTH, loadu(dvj + c * WIDTH) + pj * g[c]);
+void transposedMixOf(const float *m, int64_t mStride, const float *rows, int64_t rowStride, int64_t tokens, float *out, int64_t outStride) {
+  for (int64_t j = 0; j < tokens; j += 4) {
+    Floats acc[4][DV];
+    for (auto &u : acc)
+      for (auto &v : u) v = splat(0.f);
+    for (int64_t i = 0; i < tokens; i++) {
+      Floats r[DV];
+      for (int c = 0; c < DV; c++) r[c] = loadu(rows + i * rowStride + c * WIDTH);
+      // Columns past the last token are padding (zeros), inside the row.
+      for (int u = 0; u < 4; u++) {
+        const Floats mij = splat(m[i * mStride + j + u]);
+        for (int c = 0; c < DV; c++) acc[u][c] += mij * r[c];
+      }
     }
+    for (int u = 0; u < 4 && j + u < tokens; u++)
+      for (int c = 0; c < DV; c++) storeu(out + (j + u) * outStride + c * WIDTH, acc[u][c]);
   }
 }
 
-void accumulate(const float *ds, const float *p, const float *qi, const float *dyi, int64_t tokens, int64_t Dh, float *dk, float *dv) {
+void transposedMix(const float *m, int64_t mStride, const float *rows, int64_t rowStride, int64_t tokens, int64_t Dh, float *out, int64_t outStride) {
   switch (Dh) {
-    case 16: return accumulateOf<1>(ds, p, qi, dyi, tokens, dk, dv);
-    case 32: return accumulateOf<2>(ds, p, qi, dyi, tokens, dk, dv);
-    case 48: return accumulateOf<3>(ds, p, qi, dyi, tokens, dk, dv);
-    case 64: return accumulateOf<4>(ds, p, qi, dyi, tokens, dk, dv);
+    case 16: return transposedMixOf<1>(m, mStride, rows, rowStride, tokens, out, outStride);
+    case 32: return transposedMixOf<2>(m, mStride, rows, rowStride, tokens, out, outStride);
+    case 48: return transposedMixOf<3>(m, mStride, rows, rowStride, tokens, out, outStride);
+    case 64: return transposedMixOf<4>(m, mStride, rows, rowStride, tokens, out, outStride);
   }
   for (int64_t j = 0; j < tokens; j++) {
-    const float dsj = ds[j], pj = p[j];
-    float *dkj = dk + j * Dh, *dvj = dv + j * Dh;
+    float *o = out + j * outStride;
+    std::fill(o, o + Dh, 0.f);
+    for (int64_t i = 0; i < tokens; i++) {
+      const float mij = m[i * mStride + j];
+      const float *r = rows + i * rowStride;
 #pragma omp simd
-    for (int64_t d = 0; d < Dh; d++) {
-      dkj[d] += dsj * qi[d];
-      dvj[d] += pj * dyi[d];
+      for (int64_t d = 0; d < Dh; d++) o[d] += mij * r[d];
     }
   }
 }
@@ -198,9 +204,8 @@ void attention(const Args &a) {
   float *y = a.floats(2, g.batch * T * D), *lse = a.floats(3, g.batch * g.heads * T);
 #pragma omp parallel
   {
-    Head w(g);
+    Head w(g, false);
     std::vector<Floats> s(nb);
-    std::vector<float> o(Dh);
     float *p = reinterpret_cast<float *>(s.data());
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < g.batch * g.heads; item++) {
@@ -217,8 +222,7 @@ void attention(const Args &a) {
         const float total = hsum(sum), inv = 1.f / total;
         for (int64_t j = 0; j < nb; j++) s[j] *= inv;
         lse[item * T + i] = max + std::log(total);
-        mix(p, head + 2 * D, 3 * D, T, Dh, o.data());
-        std::copy(o.begin(), o.end(), y + (b * T + i) * D + h * Dh);
+        mix(p, head + 2 * D, 3 * D, T, Dh, y + (b * T + i) * D + h * Dh);
       }
     }
   }
@@ -227,9 +231,10 @@ void attention(const Args &a) {
 // attentionGrad(heap, dy, dLogSumExp | -1, qkv, logSumExp, dqkv, batch, tokens,
 // heads, headDim, scale): the gradient for qkv, laid out as qkv. Row i of a
 // head, with p its probabilities and o = p · v its output:
-//   dp = dy_i · vᵀ, ds = p ∘ (dp - dy_i · o + dLogSumExp_i),
-//   dq_i = scale · ds · k, dk += scale · dsᵀ q_i, dv += pᵀ dy_i,
-// where dy_i · o = p · dp (no need for o).
+//   dp = dy_i · vᵀ, ds = p ∘ (dp - dy_i · o + dLogSumExp_i), dq_i = scale · ds · k,
+// where dy_i · o = p · dp (no need for o); the rows' p and ds are kept (in
+// L1/L2) for dk = scale · dsᵀ · q and dv = pᵀ · dy, two products at the end
+// instead of adding into every row of dk and dv for every row i.
 void attentionGrad(const Args &a) {
   const Geometry g = geometry(a, 6);
   const float scale = static_cast<float>(a.f(10));
@@ -240,37 +245,29 @@ void attentionGrad(const Args &a) {
   float *dqkv = a.floats(5, g.batch * T * 3 * D);
 #pragma omp parallel
   {
-    Head w(g);
-    std::vector<Floats> s(nb), dp(nb);
-    std::vector<float> dk(T * Dh), dv(T * Dh), dq(Dh);
-    float *p = reinterpret_cast<float *>(s.data()), *ds = reinterpret_cast<float *>(dp.data());
+    Head w(g, true);
+    std::vector<Floats> probabilities(T * nb), dScores(T * nb);
+    const int64_t stride = nb * WIDTH;
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < g.batch * g.heads; item++) {
       const int64_t b = item / g.heads, h = item % g.heads;
       w.load(qkv, g, b, h);
-      const float *head = qkv + b * T * 3 * D + h * Dh;
-      std::fill(dk.begin(), dk.end(), 0.f);
-      std::fill(dv.begin(), dv.end(), 0.f);
+      const float *head = qkv + b * T * 3 * D + h * Dh, *dyHead = dy + b * T * D + h * Dh;
+      float *dHead = dqkv + b * T * 3 * D + h * Dh;
       for (int64_t i = 0; i < T; i++) {
-        const float *dyi = dy + (b * T + i) * D + h * Dh;
-        const float *qi = head + i * 3 * D;
-        scores(qi, w, g, scale, s.data());
+        Floats *p = probabilities.data() + i * nb, *ds = dScores.data() + i * nb;
+        scores(head + i * 3 * D, w, g, scale, p);
         const float rowLse = lse[item * T + i];
-        for (int64_t j = 0; j < nb; j++) s[j] = vexp(s[j] - rowLse);
-        products(dyi, w.vt, Dh, nb, dp.data());
+        for (int64_t j = 0; j < nb; j++) p[j] = vexp(p[j] - rowLse);
+        products(dyHead + i * D, w.vt, Dh, nb, ds);
         Floats dot = splat(0.f);
-        for (int64_t j = 0; j < nb; j++) dot += s[j] * dp[j];
+        for (int64_t j = 0; j < nb; j++) dot += p[j] * ds[j];
         const float shift = (dLse != nullptr ? dLse[item * T + i] : 0.f) - hsum(dot);
-        for (int64_t j = 0; j < nb; j++) dp[j] = s[j] * (dp[j] + shift) * scale;
-        mix(ds, head + D, 3 * D, T, Dh, dq.data());
-        std::copy(dq.begin(), dq.end(), dqkv + (b * T + i) * 3 * D + h * Dh);
-        accumulate(ds, p, qi, dyi, T, Dh, dk.data(), dv.data());
+        for (int64_t j = 0; j < nb; j++) ds[j] = p[j] * (ds[j] + shift) * scale;
+        mix(reinterpret_cast<float *>(ds), head + D, 3 * D, T, Dh, dHead + i * 3 * D);
       }
-      for (int64_t t = 0; t < T; t++) {
-        float *row = dqkv + (b * T + t) * 3 * D + h * Dh;
-        std::copy(dk.data() + t * Dh, dk.data() + (t + 1) * Dh, row + D);
-        std::copy(dv.data() + t * Dh, dv.data() + (t + 1) * Dh, row + 2 * D);
-      }
+      transposedMix(reinterpret_cast<float *>(dScores.data()), stride, head, 3 * D, T, Dh, dHead + D, 3 * D);
+      transposedMix(reinterpret_cast<float *>(probabilities.data()), stride, dyHead, D, T, Dh, dHead + 2 * D, 3 * D);
     }
   }
 }

@@ -15,7 +15,9 @@ typedef float Floats __attribute__((vector_size(64)));
 typedef int32_t Ints __attribute__((vector_size(64)));
 constexpr int64_t WIDTH = 16;
 
-inline Floats splat(float v) { return Floats{} + v; }
+// v - 0 is v for every v (0 + v is not: -0 + 0 = +0), so the compiler emits a
+// bare broadcast.
+inline Floats splat(float v) { return v - Floats{}; }
 
 // 16 floats at any address (a Floats is 64-byte aligned).
 inline Floats loadu(const float *p) {
