@@ -1,5 +1,6 @@
 /** The benchmark's readable report (plain-text tables) and its one-line JSON summary. */
 import { protocolFor } from './engines';
+import { median } from './measure';
 import type { BenchmarkReport, Engine, KernelProfile, Measurement, Outcome } from './types';
 
 /** The --json line: per model and engine, only what was measured. */
@@ -28,20 +29,28 @@ export function jsonSummary(report: BenchmarkReport): JsonSummary {
 export interface Ratio {
   model: string;
   engine: Engine;
-  /** The tfjs engine's throughput over PyTorch's: above 1, the tfjs engine is faster. */
+  /**
+   * The tfjs engine's throughput over PyTorch's (above 1, the tfjs engine is faster): the median of the
+   * rounds' ratios, each of the two engines measured in the same round.
+   */
   train: number;
   infer: number;
+  /** With more than one round: every round's training ratio, in round order. */
+  trainRounds?: number[];
 }
 
-/** Engine / PyTorch for every model and tfjs engine measured alongside PyTorch. */
+/** Engine / PyTorch for every model and tfjs engine measured alongside PyTorch, round by round. */
 export function torchRatios(report: BenchmarkReport): Ratio[] {
   return Object.entries(report.models).flatMap(([model, outcomes]) => {
-    const torch = measured(outcomes.torch);
+    const torch = report.rounds[model]?.torch;
     if (!torch) return [];
-    return (Object.entries(outcomes) as [Engine, Outcome][]).flatMap(([engine, outcome]) => {
-      const m = measured(outcome);
-      if (!m || engine === 'torch') return [];
-      return [{ model, engine, train: m.trainSamplesPerSec / torch.trainSamplesPerSec, infer: m.inferImagesPerSec / torch.inferImagesPerSec }];
+    return (Object.keys(outcomes) as Engine[]).flatMap((engine) => {
+      const ours = report.rounds[model][engine];
+      if (!ours || engine === 'torch') return [];
+      const paired = ours.flatMap((r, i) => (r && torch[i] ? [{ train: r.trainSamplesPerSec / torch[i]!.trainSamplesPerSec, infer: r.inferImagesPerSec / torch[i]!.inferImagesPerSec }] : []));
+      if (paired.length === 0) return [];
+      const trainRounds = paired.map((p) => p.train);
+      return [{ model, engine, train: median(trainRounds), infer: median(paired.map((p) => p.infer)), ...(paired.length > 1 && { trainRounds }) }];
     });
   });
 }
@@ -89,8 +98,12 @@ function throughputTable(report: BenchmarkReport): string {
 function ratioTable(report: BenchmarkReport): string | undefined {
   const ratios = torchRatios(report);
   if (ratios.length === 0) return undefined;
-  const rows = ratios.map((r, i) => [i > 0 && ratios[i - 1].model === r.model ? '' : r.model, r.engine, `${r.train.toFixed(2)}×`, `${r.infer.toFixed(2)}×`]);
-  return formatTable(['model', 'engine', 'train', 'infer'], rows, 2);
+  const perRound = ratios.some((r) => r.trainRounds);
+  const rows = ratios.map((r, i) => [
+    i > 0 && ratios[i - 1].model === r.model ? '' : r.model, r.engine, `${r.train.toFixed(2)}×`, `${r.infer.toFixed(2)}×`,
+    ...(perRound ? [(r.trainRounds ?? []).map((x) => `${x.toFixed(2)}×`).join(' ')] : []),
+  ]);
+  return formatTable(['model', 'engine', 'train', 'infer', ...(perRound ? ['train, round by round'] : [])], rows, 2);
 }
 
 export function profileTable(profile: KernelProfile, top: number): string {
@@ -127,7 +140,8 @@ export function renderReport(report: BenchmarkReport, profileTop = 5): string {
   const sections = [
     [
       `PixelWise benchmark ${report.createdAt}`,
-      `batch ${s.batchSize}, seed ${s.seed}; median of ${fast.steps} timed training steps / inference batches after ${fast.warmup} warm-up (cpu: ${cpu.steps} after ${cpu.warmup}); synthetic data`,
+      `batch ${s.batchSize}, seed ${s.seed}; median of ${fast.steps} timed training steps / inference batches after ${fast.warmup} warm-up (cpu: ${cpu.steps} after ${cpu.warmup}); synthetic data`
+        + (s.rounds > 1 ? `; ${s.rounds} rounds, the engines' order reversed every other round: the table shows each engine's median round, the ratios are medians of the rounds' ratios` : ''),
       `machine: ${m.cpus} × ${m.cpuModel}, ${(m.totalMemMB / 1024).toFixed(1)} GB, Node ${m.node}, tfjs ${m.tfjs}`,
       `load average (1/5/15 min): ${loads(m.loadAverage.start)} at start, ${loads(m.loadAverage.end)} at end`,
     ].join('\n'),

@@ -52,6 +52,17 @@ export interface BenchmarkSettings {
   maxStepSeconds: number;
   models: string[];
   engines: Engine[];
+  /**
+   * Each model's engines run this many times, the order reversed every other round: on a shared machine the
+   * load drifts over seconds, so an engine compared with PyTorch in the same round sees the same load.
+   */
+  rounds: number;
+}
+
+/** One round's throughputs of one model on one engine. */
+export interface RoundThroughput {
+  trainSamplesPerSec: number;
+  inferImagesPerSec: number;
 }
 
 export interface MachineInfo {
@@ -70,5 +81,8 @@ export interface BenchmarkReport {
   machine: MachineInfo;
   /** Per engine: what ran (backend details, PyTorch version and threads) or why it could not. */
   engines: Partial<Record<Engine, string>>;
+  /** Per model and engine: the round with the median training throughput (every round when rounds is 1). */
   models: Record<string, Partial<Record<Engine, Outcome>>>;
+  /** Per model and engine, every round's throughputs in round order (null: not measured in that round). */
+  rounds: Record<string, Partial<Record<Engine, (RoundThroughput | null)[]>>>;
 }

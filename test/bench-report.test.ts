@@ -5,7 +5,8 @@ import { findTorchPython, lastJsonLine, protocolFor, TORCH_MALLOC_ENV, torchEnvi
 import { median, throughput } from '../bench/measure';
 import { summariseKernels } from '../bench/profile';
 import { formatTable, jsonSummary, renderReport, torchRatios } from '../bench/report';
-import type { BenchmarkReport, Measurement } from '../bench/types';
+import { medianRound } from '../bench/run';
+import type { BenchmarkReport, Measurement, Outcome } from '../bench/types';
 
 function measurement(train: number, infer: number, rss: number): Measurement {
   return { params: 1000, batchSize: 128, trainSamplesPerSec: train, inferImagesPerSec: infer, peakRssMB: rss, stepMs: [100, 120], inferMs: [10, 12] };
@@ -13,7 +14,7 @@ function measurement(train: number, infer: number, rss: number): Measurement {
 
 const report: BenchmarkReport = {
   createdAt: '2025-01-01T00:00:00.000Z',
-  settings: { batchSize: 128, steps: 5, seed: 42, maxStepSeconds: 30, models: ['classic-cnn', 'lenet5'], engines: ['wasm', 'torch', 'cpu', 'node'] },
+  settings: { batchSize: 128, steps: 5, seed: 42, maxStepSeconds: 30, models: ['classic-cnn', 'lenet5'], engines: ['wasm', 'torch', 'cpu', 'node'], rounds: 1 },
   machine: { cpus: 2, cpuModel: 'test cpu', totalMemMB: 1024, node: 'v20', tfjs: '4.22.0', loadAverage: { start: [1, 1, 1], end: [2, 2, 2] } },
   engines: { wasm: 'wasm details', torch: 'PyTorch 1.13', cpu: 'cpu details', node: 'unavailable: not installed' },
   models: {
@@ -29,6 +30,23 @@ const report: BenchmarkReport = {
       cpu: { status: 'skipped', reason: 'a training step is estimated at 260 s' },
     },
     lenet5: { wasm: { status: 'measured', result: measurement(1000, 5000, 190) }, torch: { status: 'failed', reason: 'exit 1' } },
+  },
+  rounds: {
+    'classic-cnn': { wasm: [{ trainSamplesPerSec: 100.04, inferImagesPerSec: 300 }], torch: [{ trainSamplesPerSec: 200, inferImagesPerSec: 200 }], cpu: [null] },
+    lenet5: { wasm: [{ trainSamplesPerSec: 1000, inferImagesPerSec: 5000 }], torch: [null] },
+  },
+};
+
+/** Three rounds in which the load moved: each round's ratio sees one load, the medians of each engine do not. */
+const roundsReport: BenchmarkReport = {
+  ...report,
+  settings: { ...report.settings, models: ['classic-cnn'], engines: ['onednn', 'torch'], rounds: 3 },
+  models: { 'classic-cnn': { onednn: { status: 'measured', result: measurement(150, 900, 300) }, torch: { status: 'measured', result: measurement(100, 300, 400) } } },
+  rounds: {
+    'classic-cnn': {
+      onednn: [100, 300, 150].map((train, i) => ({ trainSamplesPerSec: train, inferImagesPerSec: [800, 900, 1000][i] })),
+      torch: [50, 100, 200].map((train, i) => ({ trainSamplesPerSec: train, inferImagesPerSec: [400, 300, 200][i] })),
+    },
   },
 };
 
@@ -110,6 +128,21 @@ test('torchRatios: every tfjs engine of the models measured with PyTorch too', (
 
 test('formatTable: text columns left-aligned, numbers right-aligned', () => {
   assert.is(formatTable(['model', 'n'], [['a', '1'], ['long', '100']]), 'model    n\na        1\nlong   100');
+});
+
+test('torchRatios with rounds: the median of the rounds\' ratios, not the ratio of the medians, and every round\'s', () => {
+  assert.equal(torchRatios(roundsReport), [{ model: 'classic-cnn', engine: 'onednn', train: 2, infer: 3, trainRounds: [2, 3, 0.75] }]);
+  const text = renderReport(roundsReport);
+  assert.match(text, /3 rounds, the engines' order reversed every other round/);
+  assert.match(text, /classic-cnn\s+onednn\s+2\.00×\s+3\.00×\s+2\.00× 3\.00× 0\.75×/);
+});
+
+test('medianRound: the measured round with the median training throughput, the lower middle of an even count', () => {
+  const round = (train: number): Outcome => ({ status: 'measured', result: measurement(train, 1, 1) });
+  const train = (o: Outcome) => (o.status === 'measured' ? o.result.trainSamplesPerSec : undefined);
+  assert.is(train(medianRound([round(3), round(1), round(2)])), 2);
+  assert.is(train(medianRound([round(4), { status: 'failed', reason: 'exit 1' }, round(1), round(2), round(3)])), 2);
+  assert.is(medianRound([{ status: 'failed', reason: 'exit 1' }]).status, 'failed');
 });
 
 test('renderReport: every measured row, the ratio table, profiles and the reasons for what was not measured', () => {

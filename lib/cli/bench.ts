@@ -11,7 +11,7 @@ import { writeJsonAtomic } from '../util/atomic';
 import { RESULTS_DIR, timestampName } from '../util/paths';
 import { choiceOption, intOption, numberOption, parseCli, runCli, UsageError } from './cli';
 
-const DEFAULTS = { batchSize: 128, steps: 10, seed: 42, maxStepSeconds: 30 };
+const DEFAULTS = { batchSize: 128, steps: 10, seed: 42, maxStepSeconds: 30, rounds: 1 };
 
 const USAGE = `
 Usage: npm run bench -- [options]
@@ -28,6 +28,9 @@ benchmark says so and runs the rest.
   --batch-size N           samples per training step and images per inference batch (default ${DEFAULTS.batchSize})
   --steps N                timed training steps and inference batches, median reported (default ${DEFAULTS.steps};
                            ${protocolFor('wasm', DEFAULTS.steps).warmup} warm-up first; the pure-JS cpu backend does ${protocolFor('cpu', DEFAULTS.steps).steps} after ${protocolFor('cpu', DEFAULTS.steps).warmup})
+  --rounds N               run each model's engines N times, the order reversed every other round, and report
+                           each ratio to PyTorch as the median of the rounds' (default ${DEFAULTS.rounds}): on a shared
+                           machine the load drifts, and two engines in one round see the same load
   --seed N                 weights, dropout and the synthetic batch (default ${DEFAULTS.seed})
   --max-step-seconds S     skip a model on an engine whose training step is estimated (from a 4-image
                            step) to take longer (default ${DEFAULTS.maxStepSeconds}; the cpu backend needs minutes for the big CNNs)
@@ -47,6 +50,7 @@ runCli('bench', USAGE, async () => {
     'batch-size': { type: 'string' },
     steps: { type: 'string' },
     seed: { type: 'string' },
+    rounds: { type: 'string' },
     'max-step-seconds': { type: 'string' },
     json: { type: 'boolean' },
     'time-to-accuracy': { type: 'string' },
@@ -79,6 +83,7 @@ runCli('bench', USAGE, async () => {
       maxStepSeconds: numberOption('max-step-seconds', values['max-step-seconds'], { positive: true }) ?? DEFAULTS.maxStepSeconds,
       models: model ? [model] : modelNames(),
       engines,
+      rounds: intOption('rounds', values.rounds, { min: 1 }) ?? DEFAULTS.rounds,
     },
     log,
   );
