@@ -114,19 +114,26 @@ Operand operand(const Args &a, size_t k, int64_t n) {
 // Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7, the approximation
 // tfjs's CPU backend uses for Erf. Infinities and NaN come out as tfjs's
 // formulas give.
-inline Floats verf(Floats x) {
+// erf(x) given exp(-x * x), which GELU's gradient needs for the density too.
+inline Floats verfWith(Floats x, Floats expMinusSquare) {
   const Floats a = x < 0.f ? -x : x;
   const Floats t = 1.f / (1.f + 0.3275911f * a);
   const Floats poly = ((((1.061405429f * t - 1.453152027f) * t + 1.421413741f) * t - 0.284496736f) * t + 0.254829592f) * t;
-  const Floats e = 1.f - poly * vexp(-a * a);
+  const Floats e = 1.f - poly * expMinusSquare;
   return x < 0.f ? -e : e;
 }
 
-// tfjs-layers' 'gelu', x * (0.5 * (1 + erf(x / sqrt 2))), and dy * its derivative Phi(x) + x * phi(x).
-inline Floats vgelu(Floats x, Floats) { return x * (0.5f * (1.f + verf(x * static_cast<float>(M_SQRT1_2)))); }
+// tfjs-layers' 'gelu', x * (0.5 * (1 + erf(x / sqrt 2))), and dy * its derivative Phi(x) + x * phi(x), where
+// phi(x) = exp(-x^2 / 2) / sqrt(2 pi) is erf's exp(-z^2) at z = x / sqrt 2: one exp for both.
+inline Floats vgelu(Floats x, Floats) {
+  const Floats z = x * static_cast<float>(M_SQRT1_2);
+  return x * (0.5f * (1.f + verfWith(z, vexp(-z * z))));
+}
 inline Floats vgeluGrad(Floats x, Floats dy) {
-  const Floats cdf = 0.5f * (1.f + verf(x * static_cast<float>(M_SQRT1_2)));
-  return dy * (cdf + x * vexp(-0.5f * x * x) * static_cast<float>(0.5 * M_2_SQRTPI * M_SQRT1_2));
+  const Floats z = x * static_cast<float>(M_SQRT1_2);
+  const Floats e = vexp(-z * z);
+  const Floats cdf = 0.5f * (1.f + verfWith(z, e));
+  return dy * (cdf + x * e * static_cast<float>(0.5 * M_2_SQRTPI * M_SQRT1_2));
 }
 
 // out[i] = f(x[i], dy[i]) (dy may be null), WIDTH at a time; the tail through a padded vector.
