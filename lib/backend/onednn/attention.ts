@@ -4,12 +4,12 @@
  * read by most of them. The ViTs' MultiHeadSelfAttention runs it where the active backend has it.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
+import type { GradConfig, TensorInfo } from '@tensorflow/tfjs';
 import { ATTENTION, type AttentionAttrs } from '../fused-names';
 import type { OnednnAddon } from './addon';
 import { heap, offset, type KernelArgs } from './call';
 
-const ATTENTION_GRAD = 'PixelwiseAttentionGrad';
+export const ATTENTION_GRAD = 'PixelwiseAttentionGrad';
 
 /** batch, tokens, heads and headDim of a qkv tensor, as the addon takes them. */
 function geometry(qkv: TensorInfo, heads: number): [batch: number, tokens: number, heads: number, headDim: number] {
@@ -18,7 +18,7 @@ function geometry(qkv: TensorInfo, heads: number): [batch: number, tokens: numbe
   return [batch, tokens, heads, width / 3 / heads];
 }
 
-function attention(args: KernelArgs<'qkv'>, addon: OnednnAddon): TensorInfo[] {
+export function attention(args: KernelArgs<'qkv'>, addon: OnednnAddon): TensorInfo[] {
   const qkv = args.inputs.qkv as TensorInfo;
   const { heads, scale } = args.attrs as unknown as AttentionAttrs;
   const { backend } = args;
@@ -29,23 +29,13 @@ function attention(args: KernelArgs<'qkv'>, addon: OnednnAddon): TensorInfo[] {
   return outs;
 }
 
-function attentionGrad(args: KernelArgs<'dy' | 'dLogSumExp' | 'qkv' | 'logSumExp'>, addon: OnednnAddon): TensorInfo {
+export function attentionGrad(args: KernelArgs<'dy' | 'dLogSumExp' | 'qkv' | 'logSumExp'>, addon: OnednnAddon): TensorInfo {
   const { dy, dLogSumExp, qkv, logSumExp } = args.inputs;
   const { heads, scale } = args.attrs as unknown as AttentionAttrs;
   const { backend } = args;
   const out = backend.makeOutput(qkv!.shape, 'float32');
   addon.attentionGrad(heap(backend), ...[dy, dLogSumExp, qkv, logSumExp, out].map((t) => offset(backend, t)), ...geometry(qkv!, heads), scale);
   return out;
-}
-
-/** The two kernels, for the backend named `backendName`. */
-export function attentionKernels(backendName: string, addon: OnednnAddon): KernelConfig[] {
-  const bind = <I extends string>(f: (args: KernelArgs<I>, addon: OnednnAddon) => TensorInfo | TensorInfo[]) =>
-    ((args: KernelArgs<I>) => f(args, addon)) as unknown as KernelConfig['kernelFunc'];
-  return [
-    { kernelName: ATTENTION, backendName, kernelFunc: bind(attention) },
-    { kernelName: ATTENTION_GRAD, backendName, kernelFunc: bind(attentionGrad) },
-  ];
 }
 
 /** The forward's gradient: both outputs' gradients into one for qkv. */

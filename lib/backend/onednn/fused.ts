@@ -21,12 +21,12 @@
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, KernelConfig, TensorInfo } from '@tensorflow/tfjs';
 import type { OnednnAddon } from './addon';
-import { ATTENTION_GRADIENT, attentionKernels } from './attention';
+import { ATTENTION_GRAD, ATTENTION_GRADIENT, attention, attentionGrad } from './attention';
 import { heap, intoOutput, offset, withFallback, type KernelArgs, type OnednnKernel } from './call';
 import { backpropFilterAndBias, conv2dForward } from './conv';
 import { maxPoolGradRelu } from './pool';
 import {
-  BATCH_NORM_TRAIN, DROPOUT_MASK, FUSED_ADAM, FUSED_CONV_2D, GELU, LAYER_NORM, type BatchNormTrainAttrs, type DropoutMaskAttrs, type FusedAdamAttrs,
+  ATTENTION, BATCH_NORM_TRAIN, DROPOUT_MASK, FUSED_ADAM, FUSED_CONV_2D, GELU, LAYER_NORM, type BatchNormTrainAttrs, type DropoutMaskAttrs, type FusedAdamAttrs,
   type FusedConv2DAttrs, type LayerNormAttrs,
 } from '../fused-names';
 
@@ -187,7 +187,8 @@ export function fusedKernels(backendName: string, addon: OnednnAddon): KernelCon
     { kernelName: FUSED_CONV_2D, backendName, kernelFunc: withFallback(convMarkingRelu, tf.getKernel(tf.FusedConv2D, 'wasm')!, addon) },
     { kernelName: CONV_FILTER_BIAS_GRAD, backendName, kernelFunc: bind(required(CONV_FILTER_BIAS_GRAD, backpropFilterAndBias)) },
     { kernelName: MAX_POOL_GRAD_RELU, backendName, kernelFunc: withFallback(maxPoolGradRelu, tf.getKernel(tf.MaxPoolGrad, 'wasm')!, addon) },
-    ...attentionKernels(backendName, addon),
+    { kernelName: ATTENTION, backendName, kernelFunc: bind(attention) },
+    { kernelName: ATTENTION_GRAD, backendName, kernelFunc: bind(attentionGrad) },
   ];
 }
 

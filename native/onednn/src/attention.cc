@@ -13,6 +13,7 @@
 // composed kernels.
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 #include <vector>
 
 #include "kernels.h"
@@ -33,7 +34,28 @@ struct Geometry {
   int64_t dim() const { return heads * headDim; }
   // Tokens rounded up to whole vectors: a row of scores is `blocks` vectors.
   int64_t blocks() const { return (tokens + WIDTH - 1) / WIDTH; }
+  // Where head h of image b starts in qkv (its queries; keys dim, values 2 · dim further on).
+  int64_t headOffset(int64_t b, int64_t h) const { return b * tokens * 3 * dim() + h * headDim; }
 };
+
+// Calls f(std::integral_constant<int, n>) for n in 1..Max, so that a kernel's
+// register blocks have a size known at compile time; false for any other n.
+template <int Max, typename F>
+bool withConstant(int64_t n, F &&f) {
+  if constexpr (Max == 0) {
+    return false;
+  } else {
+    if (n != Max) return withConstant<Max - 1>(n, f);
+    f(std::integral_constant<int, Max>{});
+    return true;
+  }
+}
+
+// The same for a headDim of one to four whole vectors.
+template <typename F>
+bool withWholeVectors(int64_t Dh, F &&f) {
+  return Dh % WIDTH == 0 && withConstant<4>(Dh / WIDTH, f);
+}
 
 Geometry geometry(const Args &a, size_t k) {
   const Geometry g{a.i(k), a.i(k + 1), a.i(k + 2), a.i(k + 3)};
@@ -50,9 +72,9 @@ struct Head {
   std::vector<Floats> kt, vt;
   explicit Head(const Geometry &g, bool withV) : kt(g.headDim * g.blocks(), splat(0.f)), vt(withV ? kt.size() : 0, splat(0.f)) {}
 
-  void load(const float *qkv, const Geometry &g, int64_t b, int64_t h) {
+  // head: the head's queries in qkv (Geometry::headOffset).
+  void load(const float *head, const Geometry &g) {
     const int64_t T = g.tokens, Dh = g.headDim, D = g.dim(), stride = g.blocks() * WIDTH;
-    const float *head = qkv + b * T * 3 * D + h * Dh;
     transpose(head + D, T, Dh, 3 * D, reinterpret_cast<float *>(kt.data()), stride);
     if (!vt.empty()) transpose(head + 2 * D, T, Dh, 3 * D, reinterpret_cast<float *>(vt.data()), stride);
   }
@@ -86,16 +108,7 @@ void productsOf(const float *a, const Floats *bt, int64_t Dh, Floats *s) {
 }
 
 void products(const float *a, const std::vector<Floats> &bt, int64_t Dh, int64_t nb, Floats *s) {
-  switch (nb) {
-    case 1: return productsOf<1>(a, bt.data(), Dh, s);
-    case 2: return productsOf<2>(a, bt.data(), Dh, s);
-    case 3: return productsOf<3>(a, bt.data(), Dh, s);
-    case 4: return productsOf<4>(a, bt.data(), Dh, s);
-    case 5: return productsOf<5>(a, bt.data(), Dh, s);
-    case 6: return productsOf<6>(a, bt.data(), Dh, s);
-    case 7: return productsOf<7>(a, bt.data(), Dh, s);
-    case 8: return productsOf<8>(a, bt.data(), Dh, s);
-  }
+  if (withConstant<8>(nb, [&](auto NB) { productsOf<decltype(NB)::value>(a, bt.data(), Dh, s); })) return;
   for (int64_t j = 0; j < nb; j++) s[j] = splat(0.f);
   for (int64_t d = 0; d < Dh; d++) {
     const Floats ad = splat(a[d]);
@@ -133,12 +146,7 @@ void mixOf(const float *p, const float *rows, int64_t stride, int64_t tokens, fl
 }
 
 void mix(const float *p, const float *rows, int64_t stride, int64_t tokens, int64_t Dh, float *out) {
-  switch (Dh) {
-    case 16: return mixOf<1>(p, rows, stride, tokens, out);
-    case 32: return mixOf<2>(p, rows, stride, tokens, out);
-    case 48: return mixOf<3>(p, rows, stride, tokens, out);
-    case 64: return mixOf<4>(p, rows, stride, tokens, out);
-  }
+  if (withWholeVectors(Dh, [&](auto DV) { mixOf<decltype(DV)::value>(p, rows, stride, tokens, out); })) return;
   std::fill(out, out + Dh, 0.f);
   for (int64_t j = 0; j < tokens; j++) {
     const float pj = p[j];
@@ -173,12 +181,7 @@ void transposedMixOf(const float *m, int64_t mStride, const float *rows, int64_t
 }
 
 void transposedMix(const float *m, int64_t mStride, const float *rows, int64_t rowStride, int64_t tokens, int64_t Dh, float *out, int64_t outStride) {
-  switch (Dh) {
-    case 16: return transposedMixOf<1>(m, mStride, rows, rowStride, tokens, out, outStride);
-    case 32: return transposedMixOf<2>(m, mStride, rows, rowStride, tokens, out, outStride);
-    case 48: return transposedMixOf<3>(m, mStride, rows, rowStride, tokens, out, outStride);
-    case 64: return transposedMixOf<4>(m, mStride, rows, rowStride, tokens, out, outStride);
-  }
+  if (withWholeVectors(Dh, [&](auto DV) { transposedMixOf<decltype(DV)::value>(m, mStride, rows, rowStride, tokens, out, outStride); })) return;
   for (int64_t j = 0; j < tokens; j++) {
     float *o = out + j * outStride;
     std::fill(o, o + Dh, 0.f);
@@ -210,8 +213,8 @@ void attention(const Args &a) {
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < g.batch * g.heads; item++) {
       const int64_t b = item / g.heads, h = item % g.heads;
-      w.load(qkv, g, b, h);
-      const float *head = qkv + b * T * 3 * D + h * Dh;
+      const float *head = qkv + g.headOffset(b, h);
+      w.load(head, g);
       for (int64_t i = 0; i < T; i++) {
         scores(head + i * 3 * D, w, g, scale, s.data());
         Floats top = s[0];
@@ -228,7 +231,7 @@ void attention(const Args &a) {
   }
 }
 
-// attentionGrad(heap, dy, dLogSumExp | -1, qkv, logSumExp, dqkv, batch, tokens,
+// attentionGrad(heap, dy, dLogSumExp, qkv, logSumExp, dqkv, batch, tokens,
 // heads, headDim, scale): the gradient for qkv, laid out as qkv. Row i of a
 // head, with p its probabilities and o = p · v its output:
 //   dp = dy_i · vᵀ, ds = p ∘ (dp - dy_i · o + dLogSumExp_i), dq_i = scale · ds · k,
@@ -240,7 +243,7 @@ void attentionGrad(const Args &a) {
   const float scale = static_cast<float>(a.f(10));
   const int64_t T = g.tokens, Dh = g.headDim, D = g.dim(), nb = g.blocks();
   const float *dy = a.floats(1, g.batch * T * D);
-  const float *dLse = a.i(2) >= 0 ? a.floats(2, g.batch * g.heads * T) : nullptr;
+  const float *dLse = a.floats(2, g.batch * g.heads * T);
   const float *qkv = a.floats(3, g.batch * T * 3 * D), *lse = a.floats(4, g.batch * g.heads * T);
   float *dqkv = a.floats(5, g.batch * T * 3 * D);
 #pragma omp parallel
@@ -251,9 +254,9 @@ void attentionGrad(const Args &a) {
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < g.batch * g.heads; item++) {
       const int64_t b = item / g.heads, h = item % g.heads;
-      w.load(qkv, g, b, h);
-      const float *head = qkv + b * T * 3 * D + h * Dh, *dyHead = dy + b * T * D + h * Dh;
-      float *dHead = dqkv + b * T * 3 * D + h * Dh;
+      const float *head = qkv + g.headOffset(b, h), *dyHead = dy + b * T * D + h * Dh;
+      float *dHead = dqkv + g.headOffset(b, h);
+      w.load(head, g);
       for (int64_t i = 0; i < T; i++) {
         Floats *p = probabilities.data() + i * nb, *ds = dScores.data() + i * nb;
         scores(head + i * 3 * D, w, g, scale, p);
@@ -262,7 +265,7 @@ void attentionGrad(const Args &a) {
         products(dyHead + i * D, w.vt, Dh, nb, ds);
         Floats dot = splat(0.f);
         for (int64_t j = 0; j < nb; j++) dot += p[j] * ds[j];
-        const float shift = (dLse != nullptr ? dLse[item * T + i] : 0.f) - hsum(dot);
+        const float shift = dLse[item * T + i] - hsum(dot);
         for (int64_t j = 0; j < nb; j++) ds[j] = p[j] * (ds[j] + shift) * scale;
         mix(reinterpret_cast<float *>(ds), head + D, 3 * D, T, Dh, dHead + i * 3 * D);
       }
