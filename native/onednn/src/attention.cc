@@ -86,25 +86,26 @@ struct Head {
 };
 
 // s = a · bᵀ for one row a [headDim] against the transposed rows bt, NB
-// vectors of tokens; two sets of accumulators (even and odd d) in registers,
-// so that the chains of multiply-adds are half as long.
+// vectors of tokens, the sums in registers. Where the registers hold twice NB
+// accumulators, two sets (even and odd d) halve the chains of multiply-adds;
+// otherwise the second set would spill to the stack at every step.
 template <int NB>
 void productsOf(const float *a, const Floats *bt, int64_t Dh, Floats *s) {
-  Floats even[NB], odd[NB];
-  for (int j = 0; j < NB; j++) even[j] = odd[j] = splat(0.f);
+  constexpr int SETS = 2 * NB + 3 <= REGISTERS ? 2 : 1;
+  Floats acc[SETS][NB];
+  for (auto &set : acc)
+    for (auto &v : set) v = splat(0.f);
   int64_t d = 0;
-  for (; d + 2 <= Dh; d += 2) {
-    const Floats a0 = splat(a[d]), a1 = splat(a[d + 1]);
-    for (int j = 0; j < NB; j++) {
-      even[j] += a0 * bt[d * NB + j];
-      odd[j] += a1 * bt[(d + 1) * NB + j];
+  for (; d + SETS <= Dh; d += SETS)
+    for (int u = 0; u < SETS; u++) {
+      const Floats ad = splat(a[d + u]);
+      for (int j = 0; j < NB; j++) acc[u][j] += ad * bt[(d + u) * NB + j];
     }
+  for (; d < Dh; d++) {
+    const Floats ad = splat(a[d]);
+    for (int j = 0; j < NB; j++) acc[0][j] += ad * bt[d * NB + j];
   }
-  if (d < Dh) {
-    const Floats a0 = splat(a[d]);
-    for (int j = 0; j < NB; j++) even[j] += a0 * bt[d * NB + j];
-  }
-  for (int j = 0; j < NB; j++) s[j] = even[j] + odd[j];
+  for (int j = 0; j < NB; j++) s[j] = SETS == 2 ? acc[0][j] + acc[SETS - 1][j] : acc[0][j];
 }
 
 void products(const float *a, const std::vector<Floats> &bt, int64_t Dh, int64_t nb, Floats *s) {

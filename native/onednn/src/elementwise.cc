@@ -109,7 +109,7 @@ Operand operand(const Args &a, size_t k, int64_t n) {
 
 }  // namespace
 
-// GELU and its derivative on 16 floats at a time (vector.h): the C library's
+// GELU and its derivative a vector at a time (vector.h): the C library's
 // erf is scalar, which left GELU the slowest kernel of a ViT step. erf:
 // Abramowitz and Stegun 7.1.26, absolute error below 1.5e-7, the approximation
 // tfjs's CPU backend uses for Erf. Infinities and NaN come out as tfjs's

@@ -1,25 +1,36 @@
-// Sixteen floats at a time (one AVX-512 register) through GCC's vector
-// extensions, for the loops the compiler does not vectorise by itself: the C
-// library's exp is scalar, and the selects of a hand-written one are not
-// vectorised either. exp: Cephes' polynomial on x - n*ln2, scaled by 2^n
-// through the exponent bits, relative error below 2e-7; infinities and NaN
-// come out as the C library's do.
+// One vector register of floats (sixteen with AVX-512, eight with AVX, four
+// otherwise) through GCC's vector extensions, for the loops the compiler does
+// not vectorise by itself: the C library's exp is scalar, and the selects of a
+// hand-written one are not vectorised either. The width follows the machine
+// the addon is built on (-march=native): a vector wider than the registers is
+// split by the compiler into several, and its lane shuffles are lowered one
+// lane at a time, which made attention ten times slower on an AVX2 machine.
+// exp: Cephes' polynomial on x - n*ln2, scaled by 2^n through the exponent
+// bits, relative error below 2e-7; infinities and NaN come out as the C
+// library's do.
 #pragma once
 
 #include <cmath>
 #include <cstdint>
+#include <utility>
 
 namespace pw {
 
-typedef float Floats __attribute__((vector_size(64)));
-typedef int32_t Ints __attribute__((vector_size(64)));
-constexpr int64_t WIDTH = 16;
+#if defined(__AVX512F__)
+constexpr int64_t WIDTH = 16, REGISTERS = 32;
+#elif defined(__AVX__)
+constexpr int64_t WIDTH = 8, REGISTERS = 16;
+#else
+constexpr int64_t WIDTH = 4, REGISTERS = 16;
+#endif
+typedef float Floats __attribute__((vector_size(WIDTH * sizeof(float))));
+typedef int32_t Ints __attribute__((vector_size(WIDTH * sizeof(float))));
 
 // v - 0 is v for every v (0 + v is not: -0 + 0 = +0), so the compiler emits a
 // bare broadcast.
 inline Floats splat(float v) { return v - Floats{}; }
 
-// 16 floats at any address (a Floats is 64-byte aligned).
+// A vector at any address (a Floats is aligned to its own size).
 inline Floats loadu(const float *p) {
   Floats v;
   __builtin_memcpy(&v, p, sizeof v);
@@ -28,25 +39,28 @@ inline Floats loadu(const float *p) {
 
 inline void storeu(float *p, Floats v) { __builtin_memcpy(p, &v, sizeof v); }
 
-// Sum and maximum of the 16 lanes: halving trees of shuffles, four steps
-// where a loop over the lanes is a chain of fifteen.
-inline float hsum(Floats v) {
-  v += __builtin_shuffle(v, Ints{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7});
-  v += __builtin_shuffle(v, Ints{4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11});
-  v += __builtin_shuffle(v, Ints{2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13});
-  v += __builtin_shuffle(v, Ints{1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14});
-  return v[0];
+// Lane l exchanged with lane l ^ S: the steps of a butterfly, after which
+// every lane holds the reduction of all (log2 WIDTH steps where a loop over the
+// lanes is a chain of WIDTH - 1).
+template <int S, size_t... L>
+constexpr Ints butterflyMask(std::index_sequence<L...>) {
+  return Ints{static_cast<int32_t>(L ^ S)...};
+}
+
+template <int S = WIDTH / 2, typename Op>
+inline Floats butterfly(Floats v, Op op) {
+  v = op(v, __builtin_shuffle(v, butterflyMask<S>(std::make_index_sequence<WIDTH>{})));
+  if constexpr (S > 1) return butterfly<S / 2>(v, op);
+  return v;
 }
 
 inline Floats vmax(Floats a, Floats b) { return a > b ? a : b; }
 
-inline float hmax(Floats v) {
-  v = vmax(v, __builtin_shuffle(v, Ints{8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7}));
-  v = vmax(v, __builtin_shuffle(v, Ints{4, 5, 6, 7, 0, 1, 2, 3, 12, 13, 14, 15, 8, 9, 10, 11}));
-  v = vmax(v, __builtin_shuffle(v, Ints{2, 3, 0, 1, 6, 7, 4, 5, 10, 11, 8, 9, 14, 15, 12, 13}));
-  v = vmax(v, __builtin_shuffle(v, Ints{1, 0, 3, 2, 5, 4, 7, 6, 9, 8, 11, 10, 13, 12, 15, 14}));
-  return v[0];
+inline float hsum(Floats v) {
+  return butterfly(v, [](Floats a, Floats b) { return a + b; })[0];
 }
+
+inline float hmax(Floats v) { return butterfly(v, vmax)[0]; }
 
 inline Floats vexp(Floats x) {
   const Floats lo = splat(-87.f), hi = splat(88.f);
