@@ -169,7 +169,7 @@ void binary(const Args &a) {
     case 1: return binaryLoop(x, y, out, n, [](float p, float q) { return p - q; });
     case 2: return binaryLoop(x, y, out, n, [](float p, float q) { return p * q; });
     case 3: return binaryLoop(x, y, out, n, [](float p, float q) { return p / q; });
-    case 4: return binaryLoop(x, y, out, n, [](float p, float q) { return p * (q > 0.f ? 1.f : (std::isnan(q) ? q : 0.f)); });
+    case 4: return binaryLoop(x, y, out, n, [](float p, float q) { return p * reluStep(q, 0.f); });
     default: unsupported("binary op " + std::to_string(a.i(9)));
   }
 }
@@ -197,7 +197,7 @@ void unary(const Args &a) {
       return;
     case 1:
 #pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
-      for (int64_t i = 0; i < n; i++) out[i] = x[i] > 0.f ? 1.f : (std::isnan(x[i]) ? x[i] : alpha);
+      for (int64_t i = 0; i < n; i++) out[i] = reluStep(x[i], alpha);
       return;
     case 2:
 #pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)

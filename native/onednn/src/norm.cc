@@ -45,7 +45,7 @@ std::vector<double> channelSums(int64_t rows, int64_t channels, Row row) {
 // As the Relu kernel (elementwise.cc, unary op 0) and the relu gradient
 // (binary op 4, dy * step(y)) compute them, so the fused relu gives their bits.
 inline float reluOf(float v) { return v < 0.f ? 0.f : v; }
-inline float reluGradOf(float dy, float y) { return dy * (y > 0.f ? 1.f : (std::isnan(y) ? y : 0.f)); }
+inline float reluGradOf(float dy, float y) { return dy * reluStep(y, 0.f); }
 
 void checkShape(int64_t rows, int64_t cols) {
   if (rows <= 0 || cols <= 0) throw Failure{"normalisation of an empty tensor", false};

@@ -62,6 +62,16 @@ inline float hsum(Floats v) {
 
 inline float hmax(Floats v) { return butterfly(v, vmax)[0]; }
 
+// The relu's gradient factor for its output y: 1 where y > 0, `below` where
+// y <= 0, NaN where y is NaN (tfjs's step). Written as two selects of values,
+// which the compiler turns into vector blends: with the NaN test nested inside
+// the first select it compiled to a branch per element, and the loops around
+// it, the batch norm gradient's among them, stayed scalar on AVX2.
+inline float reluStep(float y, float below) {
+  const float step = y > 0.f ? 1.f : below;
+  return y != y ? y : step;
+}
+
 inline Floats vexp(Floats x) {
   const Floats lo = splat(-87.f), hi = splat(88.f);
   const Floats c = x < lo ? lo : (x > hi ? hi : x);
