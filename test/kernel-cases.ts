@@ -91,6 +91,9 @@ export const convCases: ConvCase[] = [
   { x: [2, 7, 6, 3], f: [3, 3, 3, 4], strides: 2, pad: 'same' },
   { x: [3, 9, 9, 1], f: [3, 3, 1, 5], strides: 1, pad: 'valid' },
   { x: [3, 8, 8, 1], f: [3, 3, 1, 4], strides: 2, pad: 'same' },
+  // One input channel and whole vectors of outputs: the filter gradient's register-blocked loop.
+  { x: [5, 12, 11, 1], f: [5, 5, 1, 16], strides: 2, pad: 'same' },
+  { x: [3, 9, 10, 1], f: [3, 2, 1, 32], strides: [1, 2], pad: [[0, 0], [2, 0], [1, 3], [0, 0]] },
   { x: [2, 5, 5, 2], f: [3, 3, 2, 3], strides: 2, pad: 'same' }, // padding on the top/left too
   { x: [2, 7, 7, 2], f: [3, 3, 2, 2], strides: 2, pad: [[0, 0], [1, 2], [2, 1], [0, 0]] },
   { x: [1, 8, 5, 2], f: [2, 3, 2, 3], strides: [2, 1], pad: 'valid' },

@@ -13,7 +13,6 @@
 // composed kernels.
 #include <algorithm>
 #include <cmath>
-#include <type_traits>
 #include <vector>
 
 #include "kernels.h"
@@ -37,25 +36,6 @@ struct Geometry {
   // Where head h of image b starts in qkv (its queries; keys dim, values 2 · dim further on).
   int64_t headOffset(int64_t b, int64_t h) const { return b * tokens * 3 * dim() + h * headDim; }
 };
-
-// Calls f(std::integral_constant<int, n>) for n in 1..Max, so that a kernel's
-// register blocks have a size known at compile time; false for any other n.
-template <int Max, typename F>
-bool withConstant(int64_t n, F &&f) {
-  if constexpr (Max == 0) {
-    return false;
-  } else {
-    if (n != Max) return withConstant<Max - 1>(n, f);
-    f(std::integral_constant<int, Max>{});
-    return true;
-  }
-}
-
-// The same for a headDim of one to four whole vectors.
-template <typename F>
-bool withWholeVectors(int64_t Dh, F &&f) {
-  return Dh % WIDTH == 0 && withConstant<4>(Dh / WIDTH, f);
-}
 
 Geometry geometry(const Args &a, size_t k) {
   const Geometry g{a.i(k), a.i(k + 1), a.i(k + 2), a.i(k + 3)};

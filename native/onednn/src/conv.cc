@@ -1,4 +1,5 @@
-// 2-D convolution, forward and both gradients, on NHWC tensors.
+// 2-D convolution, forward and both gradients, on NHWC tensors: oneDNN's
+// primitives, except for the filter gradient of a one-channel input (below).
 //
 // Activations stay NHWC as tfjs holds them: oneDNN's direct NHWC kernels are
 // fast, and reordering every activation into a blocked layout and back costs
@@ -16,8 +17,15 @@
 // such a convolution when padded ('same'), the filter gradient when unpadded
 // ('valid'). The other way round each gradient was as slow or slower.
 #include <type_traits>
+#include <vector>
 
 #include "kernels.h"
+#include "vector.h"
+
+// The one loop of this file that is not oneDNN's, the one-channel filter
+// gradient, is sums of products: fused multiply-adds, as oneDNN's own kernels
+// use (the build keeps them apart elsewhere, for the elementwise kernels).
+#pragma GCC optimize("fp-contract=fast")
 
 namespace pw {
 namespace {
@@ -198,6 +206,91 @@ memory weightsIn(PrimitiveWeights &w, float *data) {
   return w.buffer;
 }
 
+// The filter gradient of a one-channel input, every CNN's first layer here,
+// and its bias gradient (db may be null) in the same pass: oneDNN's kernels
+// for a single input channel were several times slower than this loop. dw is
+// HWIO as tfjs holds it, dw[ky][kx][0][o] = sum of x[iy][ix] · dy[oy][ox][o].
+// For output channels of whole vectors (OV of them) one tap's sums over an
+// image stay in registers; otherwise the taps' sums are updated in memory.
+// Each image's sums are its own (in float, its dy is in cache), added in image
+// order in double: the same bits for any thread count.
+struct TapRange {
+  int64_t lo, hi;  // the output columns whose input column is inside the image
+};
+
+TapRange columns(const Geometry &g, int64_t kx) {
+  const auto ix = [&](int64_t ox) { return ox * g.sw + kx * g.dw - g.pl; };
+  TapRange r{0, g.ow};
+  while (r.lo < r.hi && ix(r.lo) < 0) r.lo++;
+  while (r.hi > r.lo && ix(r.hi - 1) >= g.w) r.hi--;
+  return r;
+}
+
+template <int OV>
+void imageTapSums(const Geometry &g, const float *image, const float *d, float *part) {
+  const int64_t o = OV * WIDTH;
+  for (int64_t ky = 0; ky < g.kh; ky++) {
+    for (int64_t kx = 0; kx < g.kw; kx++) {
+      const TapRange r = columns(g, kx);
+      Floats sums[OV];
+      for (auto &v : sums) v = splat(0.f);
+      for (int64_t oy = 0; oy < g.oh; oy++) {
+        const int64_t iy = oy * g.sh + ky * g.dh - g.pt;
+        if (iy < 0 || iy >= g.h) continue;
+        const float *row = image + iy * g.w + kx * g.dw - g.pl;
+        for (int64_t ox = r.lo; ox < r.hi; ox++) {
+          const Floats v = splat(row[ox * g.sw]);
+          const float *dp = d + (oy * g.ow + ox) * o;
+          for (int c = 0; c < OV; c++) sums[c] += v * loadu(dp + c * WIDTH);
+        }
+      }
+      for (int c = 0; c < OV; c++) storeu(part + (ky * g.kw + kx) * o + c * WIDTH, sums[c]);
+    }
+  }
+}
+
+void imageTapSums(const Geometry &g, const float *image, const float *d, float *part) {
+  const int64_t o = g.o;
+  for (int64_t oy = 0; oy < g.oh; oy++) {
+    for (int64_t ky = 0; ky < g.kh; ky++) {
+      const int64_t iy = oy * g.sh + ky * g.dh - g.pt;
+      if (iy < 0 || iy >= g.h) continue;
+      for (int64_t kx = 0; kx < g.kw; kx++) {
+        const TapRange r = columns(g, kx);
+        const float *row = image + iy * g.w + kx * g.dw - g.pl;
+        float *acc = part + (ky * g.kw + kx) * o;
+        for (int64_t ox = r.lo; ox < r.hi; ox++) {
+          const float v = row[ox * g.sw], *dp = d + (oy * g.ow + ox) * o;
+#pragma omp simd
+          for (int64_t c = 0; c < o; c++) acc[c] += v * dp[c];
+        }
+      }
+    }
+  }
+}
+
+void singleChannelFilterGradient(const Geometry &g, const float *x, const float *dy, float *dw, float *db) {
+  const int64_t taps = g.kh * g.kw, o = g.o, width = (taps + 1) * o, pixels = g.oh * g.ow;
+  std::vector<float> parts(static_cast<size_t>(g.n * width), 0.f);
+#pragma omp parallel for schedule(static) if (g.n * pixels * o >= PARALLEL_MIN)
+  for (int64_t b = 0; b < g.n; b++) {
+    float *part = parts.data() + b * width, *bias = part + taps * o;
+    const float *image = x + b * g.h * g.w, *d = dy + b * pixels * o;
+    if (!withWholeVectors(o, [&](auto OV) { imageTapSums<decltype(OV)::value>(g, image, d, part); })) {
+      imageTapSums(g, image, d, part);
+    }
+    for (int64_t p = 0; p < pixels; p++) {
+#pragma omp simd
+      for (int64_t c = 0; c < o; c++) bias[c] += d[p * o + c];
+    }
+  }
+  for (int64_t j = 0; j < (db ? width : taps * o); j++) {
+    double total = 0;
+    for (int64_t b = 0; b < g.n; b++) total += parts[b * width + j];
+    (j < taps * o ? dw[j] : db[j - taps * o]) = static_cast<float>(total);
+  }
+}
+
 }  // namespace
 
 // conv2d(heap, x, filter, bias | -1, y, geometry..., activation, alpha)
@@ -248,6 +341,10 @@ void conv2dBackpropInput(const Args &a) {
 void conv2dBackpropFilter(const Args &a) {
   const Geometry g = Geometry::read(a, 5);
   const bool withBias = a.i(3) >= 0;
+  if (g.c == 1) {
+    return singleChannelFilterGradient(g, a.floats(1, g.n * g.h * g.w), a.floats(2, g.n * g.oh * g.ow * g.o),
+                                       a.floats(4, g.kh * g.kw * g.o), withBias ? a.floats(3, g.o) : nullptr);
+  }
   auto &p = cached<BackwardWeights>(g.key("conv2d-bwd-weights", withBias), [&] {
     const auto pd = gradient<convolution_backward_weights>(g, Geometry::kWeights, withBias);
     return new BackwardWeights(pd, g.userWeights(), pd.diff_weights_desc(), false,

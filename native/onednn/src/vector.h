@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <type_traits>
 #include <utility>
 
 namespace pw {
@@ -70,6 +71,25 @@ inline float hmax(Floats v) { return butterfly(v, vmax)[0]; }
 inline float reluStep(float y, float below) {
   const float step = y > 0.f ? 1.f : below;
   return y != y ? y : step;
+}
+
+// Calls f(std::integral_constant<int, n>) for n in 1..Max, so that a kernel's
+// register blocks have a size known at compile time; false for any other n.
+template <int Max, typename F>
+bool withConstant(int64_t n, F &&f) {
+  if constexpr (Max == 0) {
+    return false;
+  } else {
+    if (n != Max) return withConstant<Max - 1>(n, f);
+    f(std::integral_constant<int, Max>{});
+    return true;
+  }
+}
+
+// The same for a row of one to four whole vectors (n floats).
+template <typename F>
+bool withWholeVectors(int64_t n, F &&f) {
+  return n % WIDTH == 0 && withConstant<4>(n / WIDTH, f);
 }
 
 inline Floats vexp(Floats x) {
