@@ -15,7 +15,10 @@
 // measured faster on the models' layers (docs/performance.md): every 3x3
 // stride-1 forward with channel counts a multiple of 16; the data gradient of
 // such a convolution when padded ('same'), the filter gradient when unpadded
-// ('valid'). The other way round each gradient was as slow or slower.
+// ('valid'). The other way round each gradient was as slow or slower. oneDNN
+// has Winograd kernels for AVX-512 only; on AVX2 the unpadded filter gradient
+// keeps the blocked layout with the direct algorithm, still faster than NHWC.
+#include <initializer_list>
 #include <type_traits>
 #include <vector>
 
@@ -36,6 +39,15 @@ using dnnl::convolution_backward_weights;
 using dnnl::convolution_forward;
 using dnnl::prop_kind;
 using dnnl::reorder;
+
+// How a pass runs: oneDNN's algorithm, on tfjs's NHWC activations or on the layout the primitive chooses
+// (blocked), reordered at the edges of the call.
+struct Plan {
+  algorithm alg;
+  bool blocked;
+};
+const Plan DIRECT{algorithm::convolution_direct, false}, DIRECT_BLOCKED{algorithm::convolution_direct, true},
+    WINOGRAD{algorithm::convolution_winograd, true};
 
 // The geometry of one convolution, as tfjs's computeConv2DInfo gives it.
 struct Geometry {
@@ -63,58 +75,57 @@ struct Geometry {
     const bool padded = pt + pl + pb + pr > 0;
     return shape && (pass == kForward || (pass == kData) == padded);
   }
-  // tfjs's NHWC layout for the direct algorithm; the primitive's choice (blocked) for Winograd.
-  memory::desc src(algorithm alg) const {
-    return alg == algorithm::convolution_direct ? src() : memory::desc({n, c, h, w}, dt::f32, tag::any);
-  }
-  memory::desc dst(algorithm alg) const {
-    return alg == algorithm::convolution_direct ? dst() : memory::desc({n, o, oh, ow}, dt::f32, tag::any);
-  }
+  // tfjs's NHWC layout, or the primitive's choice (blocked).
+  memory::desc src(const Plan &p) const { return p.blocked ? memory::desc({n, c, h, w}, dt::f32, tag::any) : src(); }
+  memory::desc dst(const Plan &p) const { return p.blocked ? memory::desc({n, o, oh, ow}, dt::f32, tag::any) : dst(); }
   memory::dims strides() const { return {sh, sw}; }
   // oneDNN counts dilation from 0 (no dilation), tfjs from 1.
   memory::dims dilates() const { return {dh - 1, dw - 1}; }
   memory::dims padL() const { return {pt, pl}; }
   memory::dims padR() const { return {pb, pr}; }
 
-  convolution_forward::primitive_desc forward(bool withBias, const dnnl::primitive_attr &attr,
-                                              algorithm alg = algorithm::convolution_direct) const {
+  convolution_forward::primitive_desc forward(bool withBias, const dnnl::primitive_attr &attr, const Plan &p = DIRECT) const {
     const auto d = withBias
-        ? convolution_forward::desc(prop_kind::forward_training, alg, src(alg), anyWeights(), bias(), dst(alg),
+        ? convolution_forward::desc(prop_kind::forward_training, p.alg, src(p), anyWeights(), bias(), dst(p),
                                     strides(), dilates(), padL(), padR())
-        : convolution_forward::desc(prop_kind::forward_training, alg, src(alg), anyWeights(), dst(alg),
+        : convolution_forward::desc(prop_kind::forward_training, p.alg, src(p), anyWeights(), dst(p),
                                     strides(), dilates(), padL(), padR());
     return {d, attr, engine()};
   }
 };
 
-// The primitive descriptor `make(alg)` gives for Winograd where `wanted` and this build and CPU have the
-// kernel, else for the direct algorithm.
+// The primitive descriptor `make(plan)` gives for the first of `plans` that this build and CPU have a
+// kernel for, else for the direct algorithm on NHWC.
 template <typename Make>
-auto choose(bool wanted, Make make) {
-  if (wanted) {
+auto choose(std::initializer_list<Plan> plans, Make make) {
+  for (const Plan &p : plans) {
     try {
-      return make(algorithm::convolution_winograd);
+      return make(p);
     } catch (const dnnl::error &) {
-      // No Winograd kernel for the case here: the direct one.
+      // No kernel for this plan here (Winograd's are AVX-512 only): the next one.
     }
   }
-  return make(algorithm::convolution_direct);
+  return make(DIRECT);
 }
 
 // A gradient's primitive descriptor (both take the same arguments, and the filter gradient may also give the
 // bias gradient, summed in the same pass over dy), with the forward of the same algorithm as its hint.
 template <typename Primitive>
 typename Primitive::primitive_desc gradient(const Geometry &g, Geometry::Pass pass, bool withBias = false) {
-  return choose(g.winograd(pass), [&](algorithm alg) {
+  const auto make = [&](const Plan &p) {
     const auto d = [&] {
       if constexpr (std::is_same_v<Primitive, convolution_backward_weights>) {
-        if (withBias) return typename Primitive::desc(alg, g.src(alg), g.anyWeights(), g.bias(), g.dst(alg), g.strides(),
+        if (withBias) return typename Primitive::desc(p.alg, g.src(p), g.anyWeights(), g.bias(), g.dst(p), g.strides(),
                                                       g.dilates(), g.padL(), g.padR());
       }
-      return typename Primitive::desc(alg, g.src(alg), g.anyWeights(), g.dst(alg), g.strides(), g.dilates(), g.padL(), g.padR());
+      return typename Primitive::desc(p.alg, g.src(p), g.anyWeights(), g.dst(p), g.strides(), g.dilates(), g.padL(), g.padR());
     }();
-    return typename Primitive::primitive_desc(d, userScratchpad(), engine(), g.forward(withBias, userScratchpad(), alg));
-  });
+    return typename Primitive::primitive_desc(d, userScratchpad(), engine(), g.forward(withBias, userScratchpad(), p));
+  };
+  if (!g.winograd(pass)) return choose({}, make);
+  // Without a Winograd kernel (AVX2) the unpadded filter gradient still gains from the blocked layout.
+  if (pass == Geometry::kWeights) return choose({WINOGRAD, DIRECT_BLOCKED}, make);
+  return choose({WINOGRAD}, make);
 }
 
 // An activation in the layout a primitive chose, when that is not tfjs's NHWC: the copy lives in a buffer
@@ -301,7 +312,8 @@ void conv2d(const Args &a) {
   const float alpha = static_cast<float>(a.f(23));
   auto &p = cached<Forward>(g.key("conv2d", withBias * 16 + act), [&] {
     const auto attr = userScratchpad(activationPostOps(act, alpha));
-    const auto pd = choose(g.winograd(Geometry::kForward), [&](algorithm alg) { return g.forward(withBias, attr, alg); });
+    const auto pd = choose(g.winograd(Geometry::kForward) ? std::initializer_list<Plan>{WINOGRAD} : std::initializer_list<Plan>{},
+                           [&](const Plan &p) { return g.forward(withBias, attr, p); });
     return new Forward(pd, g.userWeights(), pd.weights_desc(), true, Activation(g.src(), pd.src_desc(), 0, true),
                        Activation(g.dst(), pd.dst_desc(), 1, false));
   });

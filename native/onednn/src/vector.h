@@ -3,8 +3,8 @@
 // not vectorise by itself: the C library's exp is scalar, and the selects of a
 // hand-written one are not vectorised either. The width follows the machine
 // the addon is built on (-march=native): a vector wider than the registers is
-// split by the compiler into several, and its lane shuffles are lowered one
-// lane at a time, which made attention ten times slower on an AVX2 machine.
+// split by the compiler into several, its shuffles lowered piece by piece and
+// the kernels' register blocks spilled (docs/performance.md, session 11).
 // exp: Cephes' polynomial on x - n*ln2, scaled by 2^n through the exponent
 // bits, relative error below 2e-7; infinities and NaN come out as the C
 // library's do.
