@@ -85,7 +85,13 @@ void productsOf(const float *a, const Floats *bt, int64_t Dh, Floats *s) {
     const Floats ad = splat(a[d]);
     for (int j = 0; j < NB; j++) acc[0][j] += ad * bt[d * NB + j];
   }
-  for (int j = 0; j < NB; j++) s[j] = SETS == 2 ? acc[0][j] + acc[SETS - 1][j] : acc[0][j];
+  for (int j = 0; j < NB; j++) {
+    if constexpr (SETS == 2) {
+      s[j] = acc[0][j] + acc[1][j];
+    } else {
+      s[j] = acc[0][j];
+    }
+  }
 }
 
 void products(const float *a, const std::vector<Floats> &bt, int64_t Dh, int64_t nb, Floats *s) {

@@ -18,7 +18,6 @@
 // ('valid'). The other way round each gradient was as slow or slower. oneDNN
 // has Winograd kernels for AVX-512 only; on AVX2 the unpadded filter gradient
 // keeps the blocked layout with the direct algorithm, still faster than NHWC.
-#include <initializer_list>
 #include <type_traits>
 #include <vector>
 
@@ -75,6 +74,14 @@ struct Geometry {
     const bool padded = pt + pl + pb + pr > 0;
     return shape && (pass == kForward || (pass == kData) == padded);
   }
+  // The plans worth trying for this pass, best first (see the top of the file); choose() falls back to
+  // DIRECT after them. Without a Winograd kernel (AVX2) the unpadded filter gradient still gains from the
+  // blocked layout.
+  std::vector<Plan> plans(Pass pass) const {
+    if (!winograd(pass)) return {};
+    if (pass == kWeights) return {WINOGRAD, DIRECT_BLOCKED};
+    return {WINOGRAD};
+  }
   // tfjs's NHWC layout, or the primitive's choice (blocked).
   memory::desc src(const Plan &p) const { return p.blocked ? memory::desc({n, c, h, w}, dt::f32, tag::any) : src(); }
   memory::desc dst(const Plan &p) const { return p.blocked ? memory::desc({n, o, oh, ow}, dt::f32, tag::any) : dst(); }
@@ -97,7 +104,7 @@ struct Geometry {
 // The primitive descriptor `make(plan)` gives for the first of `plans` that this build and CPU have a
 // kernel for, else for the direct algorithm on NHWC.
 template <typename Make>
-auto choose(std::initializer_list<Plan> plans, Make make) {
+auto choose(const std::vector<Plan> &plans, Make make) {
   for (const Plan &p : plans) {
     try {
       return make(p);
@@ -112,7 +119,7 @@ auto choose(std::initializer_list<Plan> plans, Make make) {
 // bias gradient, summed in the same pass over dy), with the forward of the same algorithm as its hint.
 template <typename Primitive>
 typename Primitive::primitive_desc gradient(const Geometry &g, Geometry::Pass pass, bool withBias = false) {
-  const auto make = [&](const Plan &p) {
+  return choose(g.plans(pass), [&](const Plan &p) {
     const auto d = [&] {
       if constexpr (std::is_same_v<Primitive, convolution_backward_weights>) {
         if (withBias) return typename Primitive::desc(p.alg, g.src(p), g.anyWeights(), g.bias(), g.dst(p), g.strides(),
@@ -121,11 +128,7 @@ typename Primitive::primitive_desc gradient(const Geometry &g, Geometry::Pass pa
       return typename Primitive::desc(p.alg, g.src(p), g.anyWeights(), g.dst(p), g.strides(), g.dilates(), g.padL(), g.padR());
     }();
     return typename Primitive::primitive_desc(d, userScratchpad(), engine(), g.forward(withBias, userScratchpad(), p));
-  };
-  if (!g.winograd(pass)) return choose({}, make);
-  // Without a Winograd kernel (AVX2) the unpadded filter gradient still gains from the blocked layout.
-  if (pass == Geometry::kWeights) return choose({WINOGRAD, DIRECT_BLOCKED}, make);
-  return choose({WINOGRAD}, make);
+  });
 }
 
 // An activation in the layout a primitive chose, when that is not tfjs's NHWC: the copy lives in a buffer
@@ -312,8 +315,7 @@ void conv2d(const Args &a) {
   const float alpha = static_cast<float>(a.f(23));
   auto &p = cached<Forward>(g.key("conv2d", withBias * 16 + act), [&] {
     const auto attr = userScratchpad(activationPostOps(act, alpha));
-    const auto pd = choose(g.winograd(Geometry::kForward) ? std::initializer_list<Plan>{WINOGRAD} : std::initializer_list<Plan>{},
-                           [&](const Plan &p) { return g.forward(withBias, attr, p); });
+    const auto pd = choose(g.plans(Geometry::kForward), [&](const Plan &p) { return g.forward(withBias, attr, p); });
     return new Forward(pd, g.userWeights(), pd.weights_desc(), true, Activation(g.src(), pd.src_desc(), 0, true),
                        Activation(g.dst(), pd.dst_desc(), 1, false));
   });
