@@ -75,14 +75,20 @@ export function assertNoLeak(what: string, make: () => tf.Tensor | tf.Tensor[]):
 type ConvCase = { x: Shape4; f: Shape4; strides: Pair; pad: Pad };
 
 /**
- * 3x3, stride 1, channels a multiple of 16: the oneDNN engine runs Winograd's algorithm for these (the
- * forward always, the input gradient when padded, the filter gradient when not).
+ * 3x3, stride 1, channels a multiple of 16: the oneDNN engine runs Winograd's algorithm for these, oneDNN's
+ * on AVX-512 (the forward always, the input gradient when padded, the filter gradient when not), its own
+ * (native/onednn/src/winograd.cc) elsewhere, every pass. Sides that are not a multiple of the 4-pixel tiles,
+ * padding up to 2 on any side, more tiles than one block of the forward, and a filter gradient over more
+ * tiles than its slices take in one block (the 1x1 outputs: one tile an image, few multiplications).
  */
 export const winogradConvCases: ConvCase[] = [
   { x: [3, 10, 9, 16], f: [3, 3, 16, 16], strides: 1, pad: 'same' },
   { x: [2, 9, 9, 32], f: [3, 3, 32, 64], strides: 1, pad: 'same' },
   { x: [2, 8, 7, 64], f: [3, 3, 64, 64], strides: 1, pad: 'valid' },
   { x: [2, 7, 8, 64], f: [3, 3, 64, 32], strides: 1, pad: 'same' },
+  { x: [2, 9, 8, 16], f: [3, 3, 16, 32], strides: 1, pad: [[0, 0], [2, 0], [1, 2], [0, 0]] },
+  { x: [6, 20, 18, 16], f: [3, 3, 16, 16], strides: 1, pad: 'same' },
+  { x: [1900, 3, 3, 16], f: [3, 3, 16, 16], strides: 1, pad: 'valid' },
 ];
 
 export const convCases: ConvCase[] = [

@@ -401,11 +401,12 @@ if (!available) {
     assert.equal(await run(), await run());
   });
 
-  test('the fused normalisations and a first convolution\'s filter gradient give the same bits on one thread as on two', async () => {
+  test('the fused normalisations, a first convolution\'s filter gradient and Winograd\'s convolutions give the same bits on one thread as on two', async () => {
     const bits = async (threads: number) => {
       await initBackend('onednn', { threads });
       const make = () => [...batchNormTraining(batchNormalizationLayer, [8, 28, 28, 32], 110), ...layerGradients(new LayerNorm(), [64, 49, 64], 111),
-        ...layerGradients(conv2dLayer({ filters: 32, kernelSize: 3, padding: 'same' }), [16, 28, 28, 1], 112)];
+        ...layerGradients(conv2dLayer({ filters: 32, kernelSize: 3, padding: 'same' }), [16, 28, 28, 1], 112),
+        ...layerGradients(conv2dLayer({ filters: 32, kernelSize: 3, padding: 'valid' }), [16, 14, 14, 16], 113)];
       return (await runOn(ONEDNN_BACKEND, make)).map((t) => Array.from(new Uint32Array(t.dataSync().buffer)));
     };
     const one = await bits(1);

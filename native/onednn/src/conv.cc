@@ -18,11 +18,13 @@
 // ('valid'). The other way round each gradient was as slow or slower. oneDNN
 // has Winograd kernels for AVX-512 only; on AVX2 the unpadded filter gradient
 // keeps the blocked layout with the direct algorithm, still faster than NHWC.
+#include <algorithm>
 #include <type_traits>
 #include <vector>
 
 #include "kernels.h"
 #include "vector.h"
+#include "winograd.h"
 
 // The one loop of this file that is not oneDNN's, the one-channel filter
 // gradient, is sums of products: fused multiply-adds, as oneDNN's own kernels
@@ -47,6 +49,24 @@ struct Plan {
 };
 const Plan DIRECT{algorithm::convolution_direct, false}, DIRECT_BLOCKED{algorithm::convolution_direct, true},
     WINOGRAD{algorithm::convolution_winograd, true};
+
+// Whether this build and CPU have oneDNN's Winograd kernels (AVX-512 only): a primitive for a small
+// convolution is asked for once.
+bool onednnWinograd() {
+  static const bool has = [] {
+    const memory::desc x({1, 16, 8, 8}, dt::f32, tag::any), w({16, 16, 3, 3}, dt::f32, tag::any);
+    try {
+      convolution_forward::primitive_desc(
+          convolution_forward::desc(prop_kind::forward_training, algorithm::convolution_winograd, x, w, x, {1, 1},
+                                    {0, 0}, {1, 1}, {1, 1}),
+          engine());
+      return true;
+    } catch (const dnnl::error &) {
+      return false;
+    }
+  }();
+  return has;
+}
 
 // The geometry of one convolution, as tfjs's computeConv2DInfo gives it.
 struct Geometry {
@@ -82,6 +102,14 @@ struct Geometry {
     if (pass == kWeights) return {WINOGRAD, DIRECT_BLOCKED};
     return {WINOGRAD};
   }
+  // Our own Winograd kernels (winograd.h) run the 3x3 stride-1 convolutions where oneDNN has none.
+  bool ownWinograd() const {
+    return kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && std::max({pt, pl, pb, pr}) <= 2 &&
+           winogradChannels(c, o) && !onednnWinograd();
+  }
+  WinogradShape winogradShape() const { return {n, h, w, c, oh, ow, o, pt, pl}; }
+  // The input gradient's: dy convolved with the flipped filter, padded so that it gives x's extent.
+  WinogradShape winogradDataShape() const { return {n, oh, ow, o, h, w, c, 2 - pt, 2 - pl}; }
   // tfjs's NHWC layout, or the primitive's choice (blocked).
   memory::desc src(const Plan &p) const { return p.blocked ? memory::desc({n, c, h, w}, dt::f32, tag::any) : src(); }
   memory::desc dst(const Plan &p) const { return p.blocked ? memory::desc({n, o, oh, ow}, dt::f32, tag::any) : dst(); }
@@ -313,6 +341,10 @@ void conv2d(const Args &a) {
   const bool withBias = a.i(3) >= 0;
   const int64_t act = a.i(22);
   const float alpha = static_cast<float>(a.f(23));
+  if (g.ownWinograd() && (act == 0 || act == 1)) {
+    return winogradConv(g.winogradShape(), a.floats(1, g.n * g.h * g.w * g.c), a.floats(2, g.kh * g.kw * g.c * g.o), false,
+                        withBias ? a.floats(3, g.o) : nullptr, act == 1, a.floats(4, g.n * g.oh * g.ow * g.o));
+  }
   auto &p = cached<Forward>(g.key("conv2d", withBias * 16 + act), [&] {
     const auto attr = userScratchpad(activationPostOps(act, alpha));
     const auto pd = choose(g.plans(Geometry::kForward), [&](const Plan &p) { return g.forward(withBias, attr, p); });
@@ -334,6 +366,10 @@ void conv2d(const Args &a) {
 // conv2dBackpropInput(heap, dy, filter, -1, dx, geometry...)
 void conv2dBackpropInput(const Args &a) {
   const Geometry g = Geometry::read(a, 5);
+  if (g.ownWinograd()) {
+    return winogradConv(g.winogradDataShape(), a.floats(1, g.n * g.oh * g.ow * g.o), a.floats(2, g.kh * g.kw * g.c * g.o),
+                        true, nullptr, false, a.floats(4, g.n * g.h * g.w * g.c));
+  }
   auto &p = cached<BackwardData>(g.key("conv2d-bwd-data"), [&] {
     const auto pd = gradient<convolution_backward_data>(g, Geometry::kData);
     return new BackwardData(pd, g.userWeights(), pd.weights_desc(), true,
@@ -358,6 +394,10 @@ void conv2dBackpropFilter(const Args &a) {
   if (g.c == 1) {
     return singleChannelFilterGradient(g, a.floats(1, g.n * g.h * g.w), a.floats(2, g.n * g.oh * g.ow * g.o),
                                        a.floats(4, g.kh * g.kw * g.o), withBias ? a.floats(3, g.o) : nullptr);
+  }
+  if (g.ownWinograd()) {
+    return winogradFilterGradient(g.winogradShape(), a.floats(1, g.n * g.h * g.w * g.c), a.floats(2, g.n * g.oh * g.ow * g.o),
+                                  a.floats(4, g.kh * g.kw * g.c * g.o), withBias ? a.floats(3, g.o) : nullptr);
   }
   auto &p = cached<BackwardWeights>(g.key("conv2d-bwd-weights", withBias), [&] {
     const auto pd = gradient<convolution_backward_weights>(g, Geometry::kWeights, withBias);
