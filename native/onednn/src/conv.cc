@@ -1,5 +1,7 @@
 // 2-D convolution, forward and both gradients, on NHWC tensors: oneDNN's
-// primitives, except for the filter gradient of a one-channel input (below).
+// primitives, except for the filter gradient of a one-channel input (below)
+// and, where oneDNN has no Winograd kernels, the 3x3 stride-1 convolutions
+// (winograd.h).
 //
 // Activations stay NHWC as tfjs holds them: oneDNN's direct NHWC kernels are
 // fast, and reordering every activation into a blocked layout and back costs
@@ -16,8 +18,9 @@
 // stride-1 forward with channel counts a multiple of 16; the data gradient of
 // such a convolution when padded ('same'), the filter gradient when unpadded
 // ('valid'). The other way round each gradient was as slow or slower. oneDNN
-// has Winograd kernels for AVX-512 only; on AVX2 the unpadded filter gradient
-// keeps the blocked layout with the direct algorithm, still faster than NHWC.
+// has Winograd kernels for AVX-512 only; elsewhere (AVX2) our own F(4x4, 3x3)
+// on NHWC runs all three passes of those convolutions, faster than oneDNN's
+// direct kernels in each (docs/performance.md, session 12).
 #include <algorithm>
 #include <type_traits>
 #include <vector>
@@ -47,8 +50,7 @@ struct Plan {
   algorithm alg;
   bool blocked;
 };
-const Plan DIRECT{algorithm::convolution_direct, false}, DIRECT_BLOCKED{algorithm::convolution_direct, true},
-    WINOGRAD{algorithm::convolution_winograd, true};
+const Plan DIRECT{algorithm::convolution_direct, false}, WINOGRAD{algorithm::convolution_winograd, true};
 
 // Whether this build and CPU have oneDNN's Winograd kernels (AVX-512 only): a primitive for a small
 // convolution is asked for once.
@@ -95,11 +97,9 @@ struct Geometry {
     return shape && (pass == kForward || (pass == kData) == padded);
   }
   // The plans worth trying for this pass, best first (see the top of the file); choose() falls back to
-  // DIRECT after them. Without a Winograd kernel (AVX2) the unpadded filter gradient still gains from the
-  // blocked layout.
+  // DIRECT after them.
   std::vector<Plan> plans(Pass pass) const {
     if (!winograd(pass)) return {};
-    if (pass == kWeights) return {WINOGRAD, DIRECT_BLOCKED};
     return {WINOGRAD};
   }
   // Our own Winograd kernels (winograd.h) run the 3x3 stride-1 convolutions where oneDNN has none.

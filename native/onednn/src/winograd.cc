@@ -96,9 +96,10 @@ void filterGradientTransform(const T u[SIDE], T g[3]) {
   g[2] = -sum / 6 + outer / 6 + u[5];
 }
 
-// out = T in Tᵀ for the 1-D transform f (I values to O): the columns, then the rows.
-template <int I, int O, typename V, typename F>
-void transform2d(const V (&in)[I][I], V (&out)[O][O], F f) {
+// out = T in Tᵀ for the 1-D transform f (I values to O): the columns, then the rows. f is a template
+// argument so that it is inlined (a function pointer argument was called through).
+template <auto f, int I, int O, typename V>
+void transform2d(const V (&in)[I][I], V (&out)[O][O]) {
   V mid[O][I];
   for (int j = 0; j < I; j++) {
     V column[I], result[O];
@@ -172,17 +173,17 @@ void transformInputs(const WinogradShape &s, const Tiles &tiles, int64_t t0, int
   for (int64_t t = 0; t < count; t++) {
     const auto at = tiles.at(t0 + t);
     const int64_t y0 = at.oy - s.pt, x0 = at.ox - s.pl;
+    const bool whole = y0 >= 0 && y0 + SIDE <= s.h && x0 >= 0 && x0 + SIDE <= s.w;
+    const int64_t corner = ((at.b * s.h + y0) * s.w + x0) * s.c;
     for (int64_t c = 0; c < s.c; c += WIDTH) {
       Floats d[SIDE][SIDE], r[SIDE][SIDE];
       for (int i = 0; i < SIDE; i++) {
-        const int64_t iy = y0 + i;
         for (int j = 0; j < SIDE; j++) {
-          const int64_t ix = x0 + j;
-          const bool inside = iy >= 0 && iy < s.h && ix >= 0 && ix < s.w;
-          d[i][j] = inside ? loadu(x + ((at.b * s.h + iy) * s.w + ix) * s.c + c) : splat(0.f);
+          const bool inside = whole || (y0 + i >= 0 && y0 + i < s.h && x0 + j >= 0 && x0 + j < s.w);
+          d[i][j] = inside ? loadu(x + corner + (i * s.w + j) * s.c + c) : splat(0.f);
         }
       }
-      transform2d(d, r, inputTransform<Floats>);
+      transform2d<inputTransform<Floats>>(d, r);
       for (int p = 0; p < POINTS; p++) storeu(v + (p * count + t) * s.c + c, r[p / SIDE][p % SIDE]);
     }
   }
@@ -199,7 +200,7 @@ void transformFilters(const float *w, bool flipped, int64_t ci, int64_t co, floa
           g[ky][kx] = flipped ? w[(((2 - ky) * 3 + (2 - kx)) * co + o) * ci + i] : w[((ky * 3 + kx) * ci + i) * co + o];
         }
       }
-      transform2d(g, r, filterTransform<float>);
+      transform2d<filterTransform<float>>(g, r);
       for (int p = 0; p < POINTS; p++) u[(p * ci + i) * co + o] = r[p / SIDE][p % SIDE];
     }
   }
@@ -236,7 +237,7 @@ void winogradConv(const WinogradShape &s, const float *x, const float *w, bool f
       for (int64_t o = 0; o < s.o; o += WIDTH) {
         Floats in[SIDE][SIDE], out[TILE][TILE];
         for (int p = 0; p < POINTS; p++) in[p / SIDE][p % SIDE] = loadu(m + (p * count + t) * s.o + o);
-        transform2d(in, out, outputTransform<Floats>);
+        transform2d<outputTransform<Floats>>(in, out);
         const Floats b = bias ? loadu(bias + o) : splat(0.f);
         for (int i = 0; i < TILE && at.oy + i < s.oh; i++) {
           for (int j = 0; j < TILE && at.ox + j < s.ow; j++) {
@@ -275,7 +276,7 @@ void winogradFilterGradient(const WinogradShape &s, const float *x, const float 
             }
           }
           storeu(bias + o, loadu(bias + o) + sum);
-          transform2d(in, out, outputGradientTransform<Floats>);
+          transform2d<outputGradientTransform<Floats>>(in, out);
           for (int p = 0; p < POINTS; p++) storeu(m + (p * count + t) * s.o + o, out[p / SIDE][p % SIDE]);
         }
       }
@@ -299,7 +300,7 @@ void winogradFilterGradient(const WinogradShape &s, const float *x, const float 
         for (int64_t slice = 0; slice < slices; slice++) total += parts[slice * part + (p * s.c + c) * s.o + o];
         du[p / SIDE][p % SIDE] = total;
       }
-      transform2d(du, g, filterGradientTransform<double>);
+      transform2d<filterGradientTransform<double>>(du, g);
       for (int ky = 0; ky < 3; ky++) {
         for (int kx = 0; kx < 3; kx++) dw[((ky * 3 + kx) * s.c + c) * s.o + o] = static_cast<float>(g[ky][kx]);
       }
