@@ -150,7 +150,7 @@ void products(const float *a, int64_t aRow, int64_t aK, const float *b, int64_t 
   }
 }
 
-// Where tile t is: its image and the input pixel of its top-left corner.
+// Where tile t is: its image and the output pixel of its top-left corner.
 struct Tiles {
   const WinogradShape &s;
   int64_t across = (s.ow + TILE - 1) / TILE, down = (s.oh + TILE - 1) / TILE, count = s.n * across * down;
@@ -168,7 +168,7 @@ int64_t blockTiles(int64_t channels, int64_t budget) {
   return std::max<int64_t>(R, budget / (POINTS * channels * int64_t(sizeof(float))));
 }
 
-// V[p][t][c] for the tiles [t0, t0 + tiles), x's input tiles zero outside the image.
+// V[p][t][c] for the tiles [t0, t0 + count): their input tiles, zero outside the image, transformed.
 void transformInputs(const WinogradShape &s, const Tiles &tiles, int64_t t0, int64_t count, const float *x, float *v) {
   for (int64_t t = 0; t < count; t++) {
     const auto at = tiles.at(t0 + t);
