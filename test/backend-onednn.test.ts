@@ -232,6 +232,16 @@ if (!available) {
     assert.ok(Math.abs(kept - 0.75) < 0.005, `kept ${kept}`);
     assert.equal(mask(7), m, 'same seed, same mask');
     assert.not.equal(mask(8), m, 'another seed, another mask');
+    // Draw i is splitmix64 of seed + i, its top 24 bits as u in [0, 1): the masks of past runs stay the same.
+    const M64 = (1n << 64n) - 1n, seed = 123456789;
+    const expected = Array.from({ length: 1003 }, (_, i) => {
+      let z = (BigInt(seed) + BigInt(i) * 0x9E3779B97F4A7C15n) & M64;
+      z = ((z ^ (z >> 30n)) * 0xBF58476D1CE4E5B9n) & M64;
+      z = ((z ^ (z >> 27n)) * 0x94D049BB133111EBn) & M64;
+      z ^= z >> 31n;
+      return Number(z >> 40n) / 2 ** 24 + 0.75 >= 1 ? Math.fround(1 / 0.75) : 0;
+    });
+    assert.equal(mask(seed, [1003]), expected, 'splitmix64 bit for bit');
   });
 
   test('the Dropout layer masks in training, passes through in inference, and saves as tfjs Dropout', async () => {

@@ -413,6 +413,16 @@ void batchNorm(const Args &a) {
 // counter-based, so the mask depends on the seed alone, not on the threads.
 // tfjs draws these in JavaScript, one at a time, which costs more than the
 // rest of a CNN's training step.
+// a * b modulo 2^64 from 32-bit halves, the same bits: AVX2 has no 64-bit
+// vector multiply, so a * b kept the mask's loop scalar, but it has the
+// widening 32 x 32 -> 64 bit one and the 32-bit one these are written in.
+inline uint64_t multiply64(uint64_t a, uint64_t b) {
+  const uint32_t aLo = static_cast<uint32_t>(a), aHi = static_cast<uint32_t>(a >> 32);
+  const uint32_t bLo = static_cast<uint32_t>(b), bHi = static_cast<uint32_t>(b >> 32);
+  const uint32_t cross = aHi * bLo + aLo * bHi;
+  return static_cast<uint64_t>(aLo) * bLo + (static_cast<uint64_t>(cross) << 32);
+}
+
 void dropoutMask(const Args &a) {
   const int64_t n = a.i(2);
   const float keep = static_cast<float>(a.f(3));
@@ -421,11 +431,12 @@ void dropoutMask(const Args &a) {
   const float scale = 1.f / keep;
 #pragma omp parallel for simd schedule(static) if (n >= PARALLEL_MIN)
   for (int64_t i = 0; i < n; i++) {
-    uint64_t z = seed + static_cast<uint64_t>(i) * 0x9E3779B97F4A7C15ull;
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    uint64_t z = seed + multiply64(static_cast<uint64_t>(i), 0x9E3779B97F4A7C15ull);
+    z = multiply64(z ^ (z >> 30), 0xBF58476D1CE4E5B9ull);
+    z = multiply64(z ^ (z >> 27), 0x94D049BB133111EBull);
     z ^= z >> 31;
-    const float u = static_cast<float>(z >> 40) * 0x1.0p-24f;
+    // The top 24 bits, through int32 (AVX2 converts no 64-bit integers to float).
+    const float u = static_cast<float>(static_cast<int32_t>(z >> 40)) * 0x1.0p-24f;
     out[i] = u + keep >= 1.f ? scale : 0.f;
   }
 }
