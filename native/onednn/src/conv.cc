@@ -92,9 +92,13 @@ struct Geometry {
   // A Winograd primitive is worth trying for this pass (see the top of the file).
   enum Pass { kForward, kData, kWeights };
   bool winograd(Pass pass) const {
-    const bool shape = kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && c % 16 == 0 && o % 16 == 0;
     const bool padded = pt + pl + pb + pr > 0;
-    return shape && (pass == kForward || (pass == kData) == padded);
+    return winogradFits() && (pass == kForward || (pass == kData) == padded);
+  }
+  // 3x3, stride 1, no dilation, channel counts a multiple of 16: the convolutions both Winograd
+  // implementations take.
+  bool winogradFits() const {
+    return kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && winogradChannels(c, o);
   }
   // The plans worth trying for this pass, best first (see the top of the file); choose() falls back to
   // DIRECT after them.
@@ -103,10 +107,7 @@ struct Geometry {
     return {WINOGRAD};
   }
   // Our own Winograd kernels (winograd.h) run the 3x3 stride-1 convolutions where oneDNN has none.
-  bool ownWinograd() const {
-    return kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && std::max({pt, pl, pb, pr}) <= 2 &&
-           winogradChannels(c, o) && !onednnWinograd();
-  }
+  bool ownWinograd() const { return winogradFits() && std::max({pt, pl, pb, pr}) <= 2 && !onednnWinograd(); }
   WinogradShape winogradShape() const { return {n, h, w, c, oh, ow, o, pt, pl}; }
   // The input gradient's: dy convolved with the flipped filter, padded so that it gives x's extent.
   WinogradShape winogradDataShape() const { return {n, oh, ow, o, h, w, c, 2 - pt, 2 - pl}; }

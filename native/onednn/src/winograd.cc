@@ -36,6 +36,7 @@ constexpr int64_t TILE = 4, SIDE = TILE + 2, POINTS = SIDE * SIDE;
 // The register tile of the products: R rows by OV vectors, COLUMNS floats; R as many rows as the vector
 // registers hold beside one row of b and a broadcast.
 constexpr int64_t OV = WIDTH >= 16 ? 1 : 16 / WIDTH, COLUMNS = OV * WIDTH;
+static_assert(COLUMNS == 16, "winogradChannels promises multiples of 16");
 constexpr int R = static_cast<int>(std::min<int64_t>(8, (REGISTERS - OV - 1) / OV));
 
 // Slices of the filter gradient's tiles (see the top of the file).

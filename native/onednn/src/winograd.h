@@ -15,7 +15,8 @@ struct WinogradShape {
   int64_t n, h, w, c, oh, ow, o, pt, pl;
 };
 
-// Channel counts the kernels take (whole blocks of their register tiles).
+// Channel counts the kernels take: multiples of 16 (whole blocks of their register tiles, and the counts
+// oneDNN's Winograd kernels take).
 bool winogradChannels(int64_t c, int64_t o);
 
 // y = act(conv(x, w) + bias) with w HWIO [3, 3, c, o]; bias may be null, relu
