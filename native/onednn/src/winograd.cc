@@ -42,10 +42,14 @@ constexpr int R = static_cast<int>(std::min<int64_t>(8, (REGISTERS - OV - 1) / O
 // Slices of the filter gradient's tiles (see the top of the file).
 constexpr int64_t SLICES = 8;
 
+// The transforms are inlined into the loops over tiles, where their temporaries become registers: called
+// (GCC's own choice for the 6-point ones), each copied its 36 vectors through the stack.
+#define INLINE inline __attribute__((always_inline))
+
 // The 1-D transforms, on vectors of channels or on scalars.
 // Bᵀ, 6 -> 6, on an input tile's row or column.
 template <typename T>
-void inputTransform(const T d[SIDE], T r[SIDE]) {
+INLINE void inputTransform(const T d[SIDE], T r[SIDE]) {
   r[0] = 4 * d[0] - 5 * d[2] + d[4];
   r[1] = -4 * d[1] - 4 * d[2] + d[3] + d[4];
   r[2] = 4 * d[1] - 4 * d[2] - d[3] + d[4];
@@ -56,7 +60,7 @@ void inputTransform(const T d[SIDE], T r[SIDE]) {
 
 // Aᵀ, 6 -> 4, products to output.
 template <typename T>
-void outputTransform(const T m[SIDE], T y[TILE]) {
+INLINE void outputTransform(const T m[SIDE], T y[TILE]) {
   const T a = m[1] + m[2], b = m[1] - m[2], c = m[3] + m[4], d = m[3] - m[4];
   y[0] = m[0] + a + c;
   y[1] = b + 2 * d;
@@ -66,7 +70,7 @@ void outputTransform(const T m[SIDE], T y[TILE]) {
 
 // G, 3 -> 6, on a filter's row or column.
 template <typename T>
-void filterTransform(const T g[3], T u[SIDE]) {
+INLINE void filterTransform(const T g[3], T u[SIDE]) {
   const T even = g[0] + g[2];
   u[0] = g[0] / 4;
   u[1] = -(even + g[1]) / 6;
@@ -78,7 +82,7 @@ void filterTransform(const T g[3], T u[SIDE]) {
 
 // A, 4 -> 6, the transpose of Aᵀ: an output gradient's tile to its products' gradient.
 template <typename T>
-void outputGradientTransform(const T y[TILE], T m[SIDE]) {
+INLINE void outputGradientTransform(const T y[TILE], T m[SIDE]) {
   const T even = y[0] + y[2], odd = y[1] + y[3], even4 = y[0] + 4 * y[2], odd2 = 2 * y[1] + 8 * y[3];
   m[0] = y[0];
   m[1] = even + odd;
@@ -90,7 +94,7 @@ void outputGradientTransform(const T y[TILE], T m[SIDE]) {
 
 // Gᵀ, 6 -> 3, the transpose of G: the filter's gradient from its transform's.
 template <typename T>
-void filterGradientTransform(const T u[SIDE], T g[3]) {
+INLINE void filterGradientTransform(const T u[SIDE], T g[3]) {
   const T sum = u[1] + u[2], difference = u[2] - u[1], outer = u[3] + u[4], inner = u[3] - u[4];
   g[0] = u[0] / 4 - sum / 6 + outer / 24;
   g[1] = difference / 6 + inner / 12;
@@ -98,9 +102,9 @@ void filterGradientTransform(const T u[SIDE], T g[3]) {
 }
 
 // out = T in Tᵀ for the 1-D transform f (I values to O): the columns, then the rows. f is a template
-// argument so that it is inlined (a function pointer argument was called through).
+// argument so that it can be inlined (a function pointer argument was called through).
 template <auto f, int I, int O, typename V>
-void transform2d(const V (&in)[I][I], V (&out)[O][O]) {
+INLINE void transform2d(const V (&in)[I][I], V (&out)[O][O]) {
   V mid[O][I];
   for (int j = 0; j < I; j++) {
     V column[I], result[O];
