@@ -44,14 +44,6 @@ using dnnl::convolution_forward;
 using dnnl::prop_kind;
 using dnnl::reorder;
 
-// How a pass runs: oneDNN's algorithm, on tfjs's NHWC activations or on the layout the primitive chooses
-// (blocked), reordered at the edges of the call.
-struct Plan {
-  algorithm alg;
-  bool blocked;
-};
-const Plan DIRECT{algorithm::convolution_direct, false}, WINOGRAD{algorithm::convolution_winograd, true};
-
 // Whether this build and CPU have oneDNN's Winograd kernels (AVX-512 only): a primitive for a small
 // convolution is asked for once.
 bool onednnWinograd() {
@@ -100,63 +92,62 @@ struct Geometry {
   bool winogradFits() const {
     return kh == 3 && kw == 3 && sh == 1 && sw == 1 && dh == 1 && dw == 1 && winogradChannels(c, o);
   }
-  // The plans worth trying for this pass, best first (see the top of the file); choose() falls back to
-  // DIRECT after them.
-  std::vector<Plan> plans(Pass pass) const {
-    if (!winograd(pass)) return {};
-    return {WINOGRAD};
-  }
   // Our own Winograd kernels (winograd.h) run the 3x3 stride-1 convolutions where oneDNN has none.
   bool ownWinograd() const { return winogradFits() && std::max({pt, pl, pb, pr}) <= 2 && !onednnWinograd(); }
   WinogradShape winogradShape() const { return {n, h, w, c, oh, ow, o, pt, pl}; }
   // The input gradient's: dy convolved with the flipped filter, padded so that it gives x's extent.
   WinogradShape winogradDataShape() const { return {n, oh, ow, o, h, w, c, 2 - pt, 2 - pl}; }
-  // tfjs's NHWC layout, or the primitive's choice (blocked).
-  memory::desc src(const Plan &p) const { return p.blocked ? memory::desc({n, c, h, w}, dt::f32, tag::any) : src(); }
-  memory::desc dst(const Plan &p) const { return p.blocked ? memory::desc({n, o, oh, ow}, dt::f32, tag::any) : dst(); }
+  // tfjs's NHWC layout for the direct algorithm; the primitive's choice (blocked) for Winograd.
+  memory::desc src(algorithm alg) const {
+    return alg == algorithm::convolution_direct ? src() : memory::desc({n, c, h, w}, dt::f32, tag::any);
+  }
+  memory::desc dst(algorithm alg) const {
+    return alg == algorithm::convolution_direct ? dst() : memory::desc({n, o, oh, ow}, dt::f32, tag::any);
+  }
   memory::dims strides() const { return {sh, sw}; }
   // oneDNN counts dilation from 0 (no dilation), tfjs from 1.
   memory::dims dilates() const { return {dh - 1, dw - 1}; }
   memory::dims padL() const { return {pt, pl}; }
   memory::dims padR() const { return {pb, pr}; }
 
-  convolution_forward::primitive_desc forward(bool withBias, const dnnl::primitive_attr &attr, const Plan &p = DIRECT) const {
+  convolution_forward::primitive_desc forward(bool withBias, const dnnl::primitive_attr &attr,
+                                              algorithm alg = algorithm::convolution_direct) const {
     const auto d = withBias
-        ? convolution_forward::desc(prop_kind::forward_training, p.alg, src(p), anyWeights(), bias(), dst(p),
+        ? convolution_forward::desc(prop_kind::forward_training, alg, src(alg), anyWeights(), bias(), dst(alg),
                                     strides(), dilates(), padL(), padR())
-        : convolution_forward::desc(prop_kind::forward_training, p.alg, src(p), anyWeights(), dst(p),
+        : convolution_forward::desc(prop_kind::forward_training, alg, src(alg), anyWeights(), dst(alg),
                                     strides(), dilates(), padL(), padR());
     return {d, attr, engine()};
   }
 };
 
-// The primitive descriptor `make(plan)` gives for the first of `plans` that this build and CPU have a
-// kernel for, else for the direct algorithm on NHWC.
+// The primitive descriptor `make(alg)` gives for Winograd where `wanted` and this build and CPU have the
+// kernel, else for the direct algorithm.
 template <typename Make>
-auto choose(const std::vector<Plan> &plans, Make make) {
-  for (const Plan &p : plans) {
+auto choose(bool wanted, Make make) {
+  if (wanted) {
     try {
-      return make(p);
+      return make(algorithm::convolution_winograd);
     } catch (const dnnl::error &) {
-      // No kernel for this plan here (Winograd's are AVX-512 only): the next one.
+      // No Winograd kernel for the case here: the direct one.
     }
   }
-  return make(DIRECT);
+  return make(algorithm::convolution_direct);
 }
 
 // A gradient's primitive descriptor (both take the same arguments, and the filter gradient may also give the
 // bias gradient, summed in the same pass over dy), with the forward of the same algorithm as its hint.
 template <typename Primitive>
 typename Primitive::primitive_desc gradient(const Geometry &g, Geometry::Pass pass, bool withBias = false) {
-  return choose(g.plans(pass), [&](const Plan &p) {
+  return choose(g.winograd(pass), [&](algorithm alg) {
     const auto d = [&] {
       if constexpr (std::is_same_v<Primitive, convolution_backward_weights>) {
-        if (withBias) return typename Primitive::desc(p.alg, g.src(p), g.anyWeights(), g.bias(), g.dst(p), g.strides(),
+        if (withBias) return typename Primitive::desc(alg, g.src(alg), g.anyWeights(), g.bias(), g.dst(alg), g.strides(),
                                                       g.dilates(), g.padL(), g.padR());
       }
-      return typename Primitive::desc(p.alg, g.src(p), g.anyWeights(), g.dst(p), g.strides(), g.dilates(), g.padL(), g.padR());
+      return typename Primitive::desc(alg, g.src(alg), g.anyWeights(), g.dst(alg), g.strides(), g.dilates(), g.padL(), g.padR());
     }();
-    return typename Primitive::primitive_desc(d, userScratchpad(), engine(), g.forward(withBias, userScratchpad(), p));
+    return typename Primitive::primitive_desc(d, userScratchpad(), engine(), g.forward(withBias, userScratchpad(), alg));
   });
 }
 
@@ -348,7 +339,7 @@ void conv2d(const Args &a) {
   }
   auto &p = cached<Forward>(g.key("conv2d", withBias * 16 + act), [&] {
     const auto attr = userScratchpad(activationPostOps(act, alpha));
-    const auto pd = choose(g.plans(Geometry::kForward), [&](const Plan &p) { return g.forward(withBias, attr, p); });
+    const auto pd = choose(g.winograd(Geometry::kForward), [&](algorithm alg) { return g.forward(withBias, attr, alg); });
     return new Forward(pd, g.userWeights(), pd.weights_desc(), true, Activation(g.src(), pd.src_desc(), 0, true),
                        Activation(g.dst(), pd.dst_desc(), 1, false));
   });

@@ -407,12 +407,6 @@ void batchNorm(const Args &a) {
   }
 }
 
-// dropoutMask(heap, out, n, keepProb, seed): the multiplier of inverted dropout,
-// 1/keepProb where a uniform draw u in [0,1) has u + keepProb >= 1 (as tfjs's
-// floor(u + keepProb) / keepProb), else 0. Draw i is splitmix64 of seed + i:
-// counter-based, so the mask depends on the seed alone, not on the threads.
-// tfjs draws these in JavaScript, one at a time, which costs more than the
-// rest of a CNN's training step.
 // a * b modulo 2^64 from 32-bit halves, the same bits: AVX2 has no 64-bit
 // vector multiply, so a * b kept the mask's loop scalar, but it has the
 // widening 32 x 32 -> 64 bit one and the 32-bit one these are written in.
@@ -423,6 +417,12 @@ inline uint64_t multiply64(uint64_t a, uint64_t b) {
   return static_cast<uint64_t>(aLo) * bLo + (static_cast<uint64_t>(cross) << 32);
 }
 
+// dropoutMask(heap, out, n, keepProb, seed): the multiplier of inverted dropout,
+// 1/keepProb where a uniform draw u in [0,1) has u + keepProb >= 1 (as tfjs's
+// floor(u + keepProb) / keepProb), else 0. Draw i is splitmix64 of seed + i:
+// counter-based, so the mask depends on the seed alone, not on the threads.
+// tfjs draws these in JavaScript, one at a time, which costs more than the
+// rest of a CNN's training step.
 void dropoutMask(const Args &a) {
   const int64_t n = a.i(2);
   const float keep = static_cast<float>(a.f(3));
