@@ -5,9 +5,11 @@
 // travel to memory and back at every step, and at the ViTs' sizes (about fifty
 // tokens, sixteen values a head) oneDNN's batched products are bound by
 // writing them, far from the machine's arithmetic peak. Here one head of one
-// image (its queries, keys, values and a row of scores) stays in the L1 cache
-// from the qkv projection's output to the heads' concatenated result, and the
-// scores never reach memory. Backward recomputes a row's probabilities from
+// image (its queries, keys, values and its tokens × tokens scores) stays in
+// the L1 cache from the qkv projection's output to the heads' concatenated
+// result, and the scores never reach memory. Each of its products runs as a
+// block of rows against a block of vectors in registers, as a matrix product
+// would. Backward recomputes a row's probabilities from
 // q, k and the row's log-sum-exp (saved forward: one float a row) instead of
 // keeping the probabilities, which would cost as much memory traffic as the
 // composed kernels.
@@ -35,7 +37,27 @@ struct Geometry {
   int64_t blocks() const { return (tokens + WIDTH - 1) / WIDTH; }
   // Where head h of image b starts in qkv (its queries; keys dim, values 2 · dim further on).
   int64_t headOffset(int64_t b, int64_t h) const { return b * tokens * 3 * dim() + h * headDim; }
+  // Where it starts in a tensor of the output's shape (y, dy).
+  int64_t outputOffset(int64_t b, int64_t h) const { return b * tokens * dim() + h * headDim; }
 };
+
+// Asks for the cache lines of head `item`'s rows in `t`, a qkv-shaped tensor
+// (PARTS 3: its queries, keys and values) or one of the output's shape (PARTS
+// 1); WRITE for lines about to be written. A head's rows are a cache line
+// each, spread over tensors of megabytes fresh from the products before, so
+// they come from L3 or memory, and the work on a row is too long for the core
+// to reach the next row's loads by itself: the misses came one after another.
+// Asked one head ahead, they overlap with the current head's arithmetic.
+template <int PARTS, int WRITE>
+void prefetchHead(const float *t, const Geometry &g, int64_t item) {
+  if (item >= g.batch * g.heads) return;
+  constexpr int64_t LINE = 64 / sizeof(float);
+  const int64_t b = item / g.heads, h = item % g.heads, D = g.dim(), stride = PARTS * D;
+  const float *head = t + (PARTS == 3 ? g.headOffset(b, h) : g.outputOffset(b, h));
+  for (int part = 0; part < PARTS; part++)
+    for (int64_t i = 0; i < g.tokens; i++)
+      for (int64_t c = 0; c < g.headDim; c += LINE) __builtin_prefetch(head + part * D + i * stride + c, WRITE, 3);
+}
 
 Geometry geometry(const Args &a, size_t k) {
   const Geometry g{a.i(k), a.i(k + 1), a.i(k + 2), a.i(k + 3)};
@@ -65,118 +87,109 @@ struct Head {
   }
 };
 
-// s = a · bᵀ for one row a [headDim] against the transposed rows bt, NB
-// vectors of tokens, the sums in registers. Where the registers hold twice NB
-// accumulators, two sets (even and odd d) halve the chains of multiply-adds;
-// otherwise the second set would spill to the stack at every step.
+// s[r] = a_r · bᵀ for RT rows a_r [headDim], aStride apart, against the
+// transposed rows bt, NB vectors of tokens: an RT × NB block of sums in
+// registers, each bt vector loaded once for the RT rows. One row at a time,
+// the block was too small to hide the multiply-adds' latency and every row
+// paid a function's return through memory.
+template <int RT, int NB>
+void productTile(const float *a, int64_t aStride, const Floats *bt, int64_t Dh, Floats *s) {
+  Floats acc[RT][NB];
+  for (auto &row : acc)
+    for (auto &v : row) v = splat(0.f);
+  for (int64_t d = 0; d < Dh; d++)
+    for (int r = 0; r < RT; r++) {
+      const Floats ad = splat(a[r * aStride + d]);
+      for (int j = 0; j < NB; j++) acc[r][j] += ad * bt[d * NB + j];
+    }
+  for (int r = 0; r < RT; r++)
+    for (int j = 0; j < NB; j++) s[r * NB + j] = acc[r][j];
+}
+
+// The rows' tiles: as many rows as leave the block and a broadcast in registers.
 template <int NB>
-void productsOf(const float *a, const Floats *bt, int64_t Dh, Floats *s) {
-  constexpr int SETS = 2 * NB + 3 <= REGISTERS ? 2 : 1;
-  Floats acc[SETS][NB];
-  for (auto &set : acc)
-    for (auto &v : set) v = splat(0.f);
-  int64_t d = 0;
-  for (; d + SETS <= Dh; d += SETS)
-    for (int u = 0; u < SETS; u++) {
-      const Floats ad = splat(a[d + u]);
-      for (int j = 0; j < NB; j++) acc[u][j] += ad * bt[(d + u) * NB + j];
-    }
-  for (; d < Dh; d++) {
-    const Floats ad = splat(a[d]);
-    for (int j = 0; j < NB; j++) acc[0][j] += ad * bt[d * NB + j];
-  }
-  for (int j = 0; j < NB; j++) {
-    if constexpr (SETS == 2) {
-      s[j] = acc[0][j] + acc[1][j];
-    } else {
-      s[j] = acc[0][j];
+void productRows(const float *a, int64_t aStride, const Floats *bt, int64_t Dh, int64_t rows, Floats *s) {
+  constexpr int RT = std::max<int>(1, std::min<int>(4, (REGISTERS - 2) / NB));
+  int64_t i = 0;
+  for (; i + RT <= rows; i += RT) productTile<RT, NB>(a + i * aStride, aStride, bt, Dh, s + i * NB);
+  withConstant<RT - 1>(rows - i, [&](auto n) { productTile<decltype(n)::value, NB>(a + i * aStride, aStride, bt, Dh, s + i * NB); });
+}
+
+// s rows [rows][nb] = a · bᵀ, a's rows aStride apart.
+void products(const float *a, int64_t aStride, const std::vector<Floats> &bt, int64_t Dh, int64_t nb, int64_t rows, Floats *s) {
+  if (withConstant<8>(nb, [&](auto NB) { productRows<decltype(NB)::value>(a, aStride, bt.data(), Dh, rows, s); })) return;
+  for (int64_t i = 0; i < rows; i++) {
+    Floats *si = s + i * nb;
+    for (int64_t j = 0; j < nb; j++) si[j] = splat(0.f);
+    for (int64_t d = 0; d < Dh; d++) {
+      const Floats ad = splat(a[i * aStride + d]);
+      for (int64_t j = 0; j < nb; j++) si[j] += ad * bt[d * nb + j];
     }
   }
 }
 
-void products(const float *a, const std::vector<Floats> &bt, int64_t Dh, int64_t nb, Floats *s) {
-  if (withConstant<8>(nb, [&](auto NB) { productsOf<decltype(NB)::value>(a, bt.data(), Dh, s); })) return;
-  for (int64_t j = 0; j < nb; j++) s[j] = splat(0.f);
-  for (int64_t d = 0; d < Dh; d++) {
-    const Floats ad = splat(a[d]);
-    for (int64_t j = 0; j < nb; j++) s[j] += ad * bt[d * nb + j];
-  }
-}
-
-// Row i's scaled scores, -Infinity past the last token so that they exponentiate to 0.
+// Every row's scaled scores, -Infinity past the last token so that they exponentiate to 0.
 void scores(const float *q, const Head &w, const Geometry &g, float scale, Floats *s) {
-  products(q, w.kt, g.headDim, g.blocks(), s);
-  for (int64_t j = 0; j < g.blocks(); j++) s[j] *= scale;
-  float *row = reinterpret_cast<float *>(s);
-  std::fill(row + g.tokens, row + g.blocks() * WIDTH, -INFINITY);
+  const int64_t nb = g.blocks();
+  products(q, 3 * g.dim(), w.kt, g.headDim, nb, g.tokens, s);
+  for (int64_t i = 0; i < g.tokens; i++) {
+    Floats *si = s + i * nb;
+    for (int64_t j = 0; j < nb; j++) si[j] *= scale;
+    float *row = reinterpret_cast<float *>(si);
+    std::fill(row + g.tokens, row + nb * WIDTH, -INFINITY);
+  }
 }
 
-// out[0:Dh] = sum over j < tokens of p[j] · rows[j · stride : + Dh]. For a
-// headDim of DV whole vectors, out is DV · 4 accumulators in registers (rows
-// j mod 4 apart); otherwise a plain loop.
-template <int DV>
-void mixOf(const float *p, const float *rows, int64_t stride, int64_t tokens, float *out) {
-  Floats acc[4][DV];
-  for (auto &a : acc)
-    for (auto &v : a) v = splat(0.f);
-  int64_t j = 0;
-  for (; j + 4 <= tokens; j += 4)
-    for (int u = 0; u < 4; u++) {
-      const Floats pj = splat(p[j + u]);
-      for (int c = 0; c < DV; c++) acc[u][c] += pj * loadu(rows + (j + u) * stride + c * WIDTH);
+// The coefficient of row k in output r: m[r][k], or m[k][r] transposed.
+template <bool TRANSPOSED>
+float coefficient(const float *m, int64_t mStride, int64_t r, int64_t k) {
+  return TRANSPOSED ? m[k * mStride + r] : m[r * mStride + k];
+}
+
+// out[r] = sum over k < tokens of m(r, k) · rows[k] for RT outputs of DV
+// whole vectors: RT · DV sums in registers, each row's vectors loaded once for
+// the RT outputs.
+template <bool TRANSPOSED, int RT, int DV>
+void mixTile(const float *m, int64_t mStride, const float *rows, int64_t rowStride, int64_t tokens, float *out, int64_t outStride) {
+  Floats acc[RT][DV];
+  for (auto &row : acc)
+    for (auto &v : row) v = splat(0.f);
+  for (int64_t k = 0; k < tokens; k++) {
+    Floats x[DV];
+    for (int c = 0; c < DV; c++) x[c] = loadu(rows + k * rowStride + c * WIDTH);
+    for (int r = 0; r < RT; r++) {
+      const Floats mk = splat(coefficient<TRANSPOSED>(m, mStride, r, k));
+      for (int c = 0; c < DV; c++) acc[r][c] += mk * x[c];
     }
-  for (; j < tokens; j++)
-    for (int c = 0; c < DV; c++) acc[0][c] += splat(p[j]) * loadu(rows + j * stride + c * WIDTH);
-  for (int c = 0; c < DV; c++) {
-    storeu(out + c * WIDTH, (acc[0][c] + acc[1][c]) + (acc[2][c] + acc[3][c]));
   }
+  for (int r = 0; r < RT; r++)
+    for (int c = 0; c < DV; c++) storeu(out + r * outStride + c * WIDTH, acc[r][c]);
 }
 
-void mix(const float *p, const float *rows, int64_t stride, int64_t tokens, int64_t Dh, float *out) {
-  if (withWholeVectors(Dh, [&](auto DV) { mixOf<decltype(DV)::value>(p, rows, stride, tokens, out); })) return;
-  std::fill(out, out + Dh, 0.f);
-  for (int64_t j = 0; j < tokens; j++) {
-    const float pj = p[j];
-    const float *r = rows + j * stride;
-#pragma omp simd
-    for (int64_t d = 0; d < Dh; d++) out[d] += pj * r[d];
-  }
+template <bool TRANSPOSED, int DV>
+void mixRows(const float *m, int64_t mStride, const float *rows, int64_t rowStride, int64_t tokens, float *out, int64_t outStride) {
+  constexpr int RT = std::max<int>(1, std::min<int>(8, (REGISTERS - DV - 1) / DV));
+  // The first output of a tile: its row of m, or its column.
+  const auto at = [&](int64_t r) { return TRANSPOSED ? m + r : m + r * mStride; };
+  int64_t r = 0;
+  for (; r + RT <= tokens; r += RT) mixTile<TRANSPOSED, RT, DV>(at(r), mStride, rows, rowStride, tokens, out + r * outStride, outStride);
+  withConstant<RT - 1>(tokens - r, [&](auto n) { mixTile<TRANSPOSED, decltype(n)::value, DV>(at(r), mStride, rows, rowStride, tokens, out + r * outStride, outStride); });
 }
 
-// out[j] = sum over i < tokens of m[i][j] · rows[i] for every token j: the
-// transposed product mᵀ · rows, m [tokens][mStride], rows and out [tokens]
-// [headDim] with strides rowStride and outStride. Four columns of m at a time
-// share each row's load; for DV whole vectors the sums stay in registers.
-template <int DV>
-void transposedMixOf(const float *m, int64_t mStride, const float *rows, int64_t rowStride, int64_t tokens, float *out, int64_t outStride) {
-  for (int64_t j = 0; j < tokens; j += 4) {
-    Floats acc[4][DV];
-    for (auto &u : acc)
-      for (auto &v : u) v = splat(0.f);
-    for (int64_t i = 0; i < tokens; i++) {
-      Floats r[DV];
-      for (int c = 0; c < DV; c++) r[c] = loadu(rows + i * rowStride + c * WIDTH);
-      // Columns past the last token are padding (zeros), inside the row.
-      for (int u = 0; u < 4; u++) {
-        const Floats mij = splat(m[i * mStride + j + u]);
-        for (int c = 0; c < DV; c++) acc[u][c] += mij * r[c];
-      }
-    }
-    for (int u = 0; u < 4 && j + u < tokens; u++)
-      for (int c = 0; c < DV; c++) storeu(out + (j + u) * outStride + c * WIDTH, acc[u][c]);
-  }
-}
-
-void transposedMix(const float *m, int64_t mStride, const float *rows, int64_t rowStride, int64_t tokens, int64_t Dh, float *out, int64_t outStride) {
-  if (withWholeVectors(Dh, [&](auto DV) { transposedMixOf<decltype(DV)::value>(m, mStride, rows, rowStride, tokens, out, outStride); })) return;
-  for (int64_t j = 0; j < tokens; j++) {
-    float *o = out + j * outStride;
+// out [tokens][headDim] = m · rows (m [tokens][mStride]), or mᵀ · rows
+// transposed; rows and out [tokens][headDim] with strides rowStride and
+// outStride. A plain loop where headDim is not one to four whole vectors.
+template <bool TRANSPOSED>
+void mix(const float *m, int64_t mStride, const float *rows, int64_t rowStride, int64_t tokens, int64_t Dh, float *out, int64_t outStride) {
+  if (withWholeVectors(Dh, [&](auto DV) { mixRows<TRANSPOSED, decltype(DV)::value>(m, mStride, rows, rowStride, tokens, out, outStride); })) return;
+  for (int64_t r = 0; r < tokens; r++) {
+    float *o = out + r * outStride;
     std::fill(o, o + Dh, 0.f);
-    for (int64_t i = 0; i < tokens; i++) {
-      const float mij = m[i * mStride + j];
-      const float *r = rows + i * rowStride;
+    for (int64_t k = 0; k < tokens; k++) {
+      const float mk = coefficient<TRANSPOSED>(m, mStride, r, k);
+      const float *x = rows + k * rowStride;
 #pragma omp simd
-      for (int64_t d = 0; d < Dh; d++) o[d] += mij * r[d];
+      for (int64_t d = 0; d < Dh; d++) o[d] += mk * x[d];
     }
   }
 }
@@ -195,25 +208,28 @@ void attention(const Args &a) {
 #pragma omp parallel
   {
     Head w(g, false);
-    std::vector<Floats> s(nb);
-    float *p = reinterpret_cast<float *>(s.data());
+    std::vector<Floats> s(T * nb);
+    const int64_t stride = nb * WIDTH;
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < g.batch * g.heads; item++) {
       const int64_t b = item / g.heads, h = item % g.heads;
       const float *head = qkv + g.headOffset(b, h);
+      prefetchHead<3, 0>(qkv, g, item + 1);
+      prefetchHead<1, 1>(y, g, item + 1);
       w.load(head, g);
+      scores(head, w, g, scale, s.data());
       for (int64_t i = 0; i < T; i++) {
-        scores(head + i * 3 * D, w, g, scale, s.data());
-        Floats top = s[0];
-        for (int64_t j = 1; j < nb; j++) top = vmax(top, s[j]);
+        Floats *si = s.data() + i * nb;
+        Floats top = si[0];
+        for (int64_t j = 1; j < nb; j++) top = vmax(top, si[j]);
         const float max = hmax(top);
         Floats sum = splat(0.f);
-        for (int64_t j = 0; j < nb; j++) sum += s[j] = vexp(s[j] - max);
+        for (int64_t j = 0; j < nb; j++) sum += si[j] = vexp(si[j] - max);
         const float total = hsum(sum), inv = 1.f / total;
-        for (int64_t j = 0; j < nb; j++) s[j] *= inv;
+        for (int64_t j = 0; j < nb; j++) si[j] *= inv;
         lse[item * T + i] = max + std::log(total);
-        mix(p, head + 2 * D, 3 * D, T, Dh, y + (b * T + i) * D + h * Dh);
       }
+      mix<false>(reinterpret_cast<float *>(s.data()), stride, head + 2 * D, 3 * D, T, Dh, y + g.outputOffset(b, h), D);
     }
   }
 }
@@ -241,23 +257,27 @@ void attentionGrad(const Args &a) {
 #pragma omp for schedule(static)
     for (int64_t item = 0; item < g.batch * g.heads; item++) {
       const int64_t b = item / g.heads, h = item % g.heads;
-      const float *head = qkv + g.headOffset(b, h), *dyHead = dy + b * T * D + h * Dh;
+      const float *head = qkv + g.headOffset(b, h), *dyHead = dy + g.outputOffset(b, h);
       float *dHead = dqkv + g.headOffset(b, h);
+      prefetchHead<3, 0>(qkv, g, item + 1);
+      prefetchHead<3, 1>(dqkv, g, item + 1);
+      prefetchHead<1, 0>(dy, g, item + 1);
       w.load(head, g);
+      scores(head, w, g, scale, probabilities.data());
+      products(dyHead, D, w.vt, Dh, nb, T, dScores.data());
       for (int64_t i = 0; i < T; i++) {
         Floats *p = probabilities.data() + i * nb, *ds = dScores.data() + i * nb;
-        scores(head + i * 3 * D, w, g, scale, p);
         const float rowLse = lse[item * T + i];
         for (int64_t j = 0; j < nb; j++) p[j] = vexp(p[j] - rowLse);
-        products(dyHead + i * D, w.vt, Dh, nb, ds);
         Floats dot = splat(0.f);
         for (int64_t j = 0; j < nb; j++) dot += p[j] * ds[j];
         const float shift = dLse[item * T + i] - hsum(dot);
         for (int64_t j = 0; j < nb; j++) ds[j] = p[j] * (ds[j] + shift) * scale;
-        mix(reinterpret_cast<float *>(ds), head + D, 3 * D, T, Dh, dHead + i * 3 * D);
       }
-      transposedMix(reinterpret_cast<float *>(dScores.data()), stride, head, 3 * D, T, Dh, dHead + D, 3 * D);
-      transposedMix(reinterpret_cast<float *>(probabilities.data()), stride, dyHead, D, T, Dh, dHead + 2 * D, 3 * D);
+      const float *dS = reinterpret_cast<float *>(dScores.data()), *P = reinterpret_cast<float *>(probabilities.data());
+      mix<false>(dS, stride, head + D, 3 * D, T, Dh, dHead, 3 * D);
+      mix<true>(dS, stride, head, 3 * D, T, Dh, dHead + D, 3 * D);
+      mix<true>(P, stride, dyHead, D, T, Dh, dHead + 2 * D, 3 * D);
     }
   }
 }
