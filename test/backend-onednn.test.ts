@@ -103,6 +103,19 @@ if (!available) {
     }
   });
 
+  test('2×2 max pooling passes over NaN as cpu does, forward and backward, a window of NaNs included', async () => {
+    const shape = [2, 4, 4, 16];
+    const withNaN = () => {
+      const x = rand(shape, 13);
+      // Every value below -1 and the whole first window of the first image become NaN.
+      const firstWindow = tf.buffer(shape, 'bool');
+      for (const [y, xx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) for (let c = 0; c < shape[3]; c++) firstWindow.set(true, 0, y, xx, c);
+      return tf.where(tf.logicalOr(tf.less(x, -1), firstWindow.toTensor()), tf.fill(shape, NaN), x) as tf.Tensor4D;
+    };
+    await compare('maxPool with NaN', () => tf.maxPool(withNaN(), 2, 2, 'valid'));
+    await compare('maxPool grad with NaN', () => tf.grad((t: tf.Tensor) => tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid').mul(rand([2, 2, 2, 16], 14)).sum())(withNaN()));
+  });
+
   test('BatchMatMul and fused MatMul match cpu (transposes, batches, broadcasting, bias, activation)', async () => {
     for (const [a, b, ta, tb] of matMulCases) {
       await compare(`matMul ${a} x ${b} transposeA=${ta} transposeB=${tb}`, () => tf.matMul(rand(a, 11), rand(b, 12), ta, tb));

@@ -144,6 +144,8 @@ export const poolCases: Array<{ x: Shape4; size: Pair; strides: Pair; pad: 'same
   { x: [2, 7, 7, 2], size: [2, 3], strides: [1, 2], pad: 'valid' },
   { x: [3, 8, 6, 5], size: 2, strides: 2, pad: 'same' },
   { x: [9, 24, 24, 64], size: 2, strides: 2, pad: 'valid' },
+  // Whole vectors of channels on an odd side: the 2×2 forward's loads, the general gradient.
+  { x: [2, 5, 7, 16], size: 2, strides: 2, pad: 'valid' },
 ];
 
 export const matMulCases: Array<[number[], number[], boolean, boolean]> = [

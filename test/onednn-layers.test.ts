@@ -180,10 +180,10 @@ test('the gelu activation is ours, saves as tfjs\'s \'gelu\', and elsewhere comp
 type PoolArgs = Parameters<typeof tf.layers.maxPooling2d>[0];
 
 /** The blocks that end in a relu before max pooling: ours (fused on onednn) or tfjs's stock layers. */
-const reluBlocks: Record<string, (ours: boolean) => tf.layers.Layer[]> = {
-  'relu convolution': (ours) => [(ours ? conv2dLayer : tf.layers.conv2d)({ filters: 5, kernelSize: 3, padding: 'same', activation: 'relu' })],
-  'convolution, batch norm, relu': (ours) => [
-    (ours ? conv2dLayer : tf.layers.conv2d)({ filters: 4, kernelSize: 3, padding: 'same', useBias: false }),
+const reluBlocks: Record<string, (ours: boolean, filters: number) => tf.layers.Layer[]> = {
+  'relu convolution': (ours, filters) => [(ours ? conv2dLayer : tf.layers.conv2d)({ filters, kernelSize: 3, padding: 'same', activation: 'relu' })],
+  'convolution, batch norm, relu': (ours, filters) => [
+    (ours ? conv2dLayer : tf.layers.conv2d)({ filters, kernelSize: 3, padding: 'same', useBias: false }),
     ours ? batchNormalizationLayer() : tf.layers.batchNormalization(),
     (ours ? activationLayer : tf.layers.activation)({ activation: 'relu' }),
   ],
@@ -222,10 +222,12 @@ const attentionCases: Array<[number[], number]> = [
   [[2, 7, 64], 2], [[2, 5, 96], 2], [[2, 9, 64], 1], [[1, 130, 16], 8],
 ];
 
-const reluPoolCases: Array<[number[], PoolArgs]> = [
-  [[4, 8, 8, 3], { poolSize: 2 }],
-  [[3, 9, 9, 2], { poolSize: 3, strides: 2, padding: 'same' }],
-  [[2, 7, 7, 3], { poolSize: 2 }],
+/** Input shape, pooling and the block's filters: 16 filters give the 2×2 pooling's whole vectors of channels. */
+const reluPoolCases: Array<[number[], PoolArgs, number]> = [
+  [[4, 8, 8, 3], { poolSize: 2 }, 5],
+  [[3, 9, 9, 2], { poolSize: 3, strides: 2, padding: 'same' }, 4],
+  [[2, 7, 7, 3], { poolSize: 2 }, 5],
+  [[2, 6, 6, 3], { poolSize: 2 }, 16],
 ];
 
 if (!available) {
@@ -352,17 +354,17 @@ if (!available) {
 
   test('max pooling after a relu folds the relu\'s gradient into its own and matches tfjs\'s layers on cpu', async () => {
     for (const [name, block] of Object.entries(reluBlocks)) {
-      for (const [shape, pool] of reluPoolCases) {
-        const what = `${name}, ${shape}, ${JSON.stringify(pool)}`;
-        const actual = await runOn(ONEDNN_BACKEND, () => reluPoolGradients(block(true), pool, shape, 180));
-        assertClose(actual, await runOn('cpu', () => reluPoolGradients(block(false), pool, shape, 180)), what);
-        const { kernels } = await tf.profile(() => reluPoolGradients(block(true), pool, shape, 181));
+      for (const [shape, pool, filters] of reluPoolCases) {
+        const what = `${name}, ${shape}, ${JSON.stringify(pool)}, ${filters} filters`;
+        const actual = await runOn(ONEDNN_BACKEND, () => reluPoolGradients(block(true, filters), pool, shape, 180));
+        assertClose(actual, await runOn('cpu', () => reluPoolGradients(block(false, filters), pool, shape, 180)), what);
+        const { kernels } = await tf.profile(() => reluPoolGradients(block(true, filters), pool, shape, 181));
         const names = kernels.map((k) => k.name);
         assert.ok(names.includes('PixelwiseMaxPoolGradRelu'), `${what}: ${names.join(' ')}`);
         assert.not.ok(names.includes(tf.MaxPoolGrad) || names.includes('PixelwiseReluGrad'), `${what}: ${names.join(' ')}`);
       }
     }
-    assertNoLeak('relu then max pooling', () => reluPoolGradients(reluBlocks['relu convolution'](true), reluPoolCases[0][1], reluPoolCases[0][0], 182));
+    assertNoLeak('relu then max pooling', () => reluPoolGradients(reluBlocks['relu convolution'](true, reluPoolCases[0][2]), reluPoolCases[0][1], reluPoolCases[0][0], 182));
   });
 
   test('the gradient of max pooling for a relu output made outside the tape is the plain one', async () => {

@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "kernels.h"
+#include "vector.h"
 
 namespace pw {
 namespace {
@@ -38,6 +39,8 @@ struct Geometry {
   std::string key(const char *name) const {
     return pw::key(name, {n, h, w, c, oh, ow, kh, kw, sh, sw, pt, pl, pb, pr, max});
   }
+  // Windows that cover every pixel once: as large as their stride, no padding, sides a whole number of them.
+  bool tiles() const { return sh == kh && sw == kw && pt == 0 && pl == 0 && oh * kh == h && ow * kw == w; }
   memory::desc src() const { return {{n, c, h, w}, dt::f32, tag::nhwc}; }
   memory::desc dst() const { return {{n, c, oh, ow}, dt::f32, tag::nhwc}; }
   algorithm kind(bool backward) const {
@@ -85,6 +88,78 @@ void windowMax(const Geometry &g, const float *xb, int64_t oy, int64_t ox, float
   }
 }
 
+// 2x2 max pooling at stride 2 without padding, the CNNs' every pooling, on
+// whole vectors of channels: the four pixels of a window are four vector
+// loads and three selects, one pass at the speed of memory. oneDNN's NHWC
+// max pooling and the general loops here (windowMax) took several times as
+// long for this case (docs/performance.md). The window's maximum is the first
+// strictly greatest value in row-major order, from -inf, as windowMax's and
+// tfjs's reference: NaN is passed over.
+bool pairs(const Geometry &g) {
+  return g.max && g.kh == 2 && g.kw == 2 && g.sh == 2 && g.sw == 2 && g.pt == 0 && g.pl == 0 && 2 * g.oh <= g.h && 2 * g.ow <= g.w &&
+         g.c % WIDTH == 0;
+}
+
+// Calls f(r, offset) for each output row r (rows of every image in
+// parallel), with the offset of its top input row, 2 · oy, in x (and dx).
+template <typename F>
+void forEachOutputRow(const Geometry &g, F &&f) {
+  const int64_t rowIn = g.w * g.c;
+#pragma omp parallel for schedule(static) if (g.n * g.h * rowIn >= PARALLEL_MIN)
+  for (int64_t r = 0; r < g.n * g.oh; r++) f(r, ((r / g.oh) * g.h + 2 * (r % g.oh)) * rowIn);
+}
+
+// The four pixels of window ox, channels c..c + WIDTH, in row-major order.
+inline void windowOf(const float *top, const float *bottom, int64_t ox, int64_t c, int64_t C, Floats v[4]) {
+  v[0] = loadu(top + 2 * ox * C + c);
+  v[1] = loadu(top + (2 * ox + 1) * C + c);
+  v[2] = loadu(bottom + 2 * ox * C + c);
+  v[3] = loadu(bottom + (2 * ox + 1) * C + c);
+}
+
+void maxPoolPairs(const Geometry &g, const float *x, float *y) {
+  const int64_t C = g.c;
+  forEachOutputRow(g, [&](int64_t r, int64_t offset) {
+    const float *top = x + offset, *bottom = top + g.w * C;
+    float *out = y + r * g.ow * C;
+    for (int64_t ox = 0; ox < g.ow; ox++)
+      for (int64_t c = 0; c < C; c += WIDTH) {
+        Floats v[4];
+        windowOf(top, bottom, ox, c, C, v);
+        Floats best = splat(-std::numeric_limits<float>::infinity());
+        for (const Floats &vk : v) best = vk > best ? vk : best;
+        storeu(out + ox * C + c, best);
+      }
+  });
+}
+
+// maxPoolGrad for these windows where they tile the image: each window
+// writes its four pixels, dy at the first maximum and 0 elsewhere, or 0
+// everywhere when the maximum is not above `floor`.
+void maxPoolGradPairs(const Geometry &g, const float *dy, const float *x, float *dx, float floor) {
+  const int64_t C = g.c;
+  forEachOutputRow(g, [&](int64_t r, int64_t offset) {
+    const float *top = x + offset, *bottom = top + g.w * C, *dyRow = dy + r * g.ow * C;
+    float *dxTop = dx + offset, *dxBottom = dxTop + g.w * C;
+    for (int64_t ox = 0; ox < g.ow; ox++)
+      for (int64_t c = 0; c < C; c += WIDTH) {
+        Floats v[4];
+        windowOf(top, bottom, ox, c, C, v);
+        Floats best = splat(-std::numeric_limits<float>::infinity());
+        Ints at = Ints{} - 1;
+        for (int k = 0; k < 4; k++) {
+          const Ints greater = v[k] > best;
+          best = greater ? v[k] : best;
+          at = greater ? Ints{} + k : at;
+        }
+        const Ints passes = best > splat(floor);
+        const Floats d = loadu(dyRow + ox * C + c);
+        float *targets[4] = {dxTop + 2 * ox * C + c, dxTop + (2 * ox + 1) * C + c, dxBottom + 2 * ox * C + c, dxBottom + (2 * ox + 1) * C + c};
+        for (int k = 0; k < 4; k++) storeu(targets[k], (passes & (at == k)) ? d : Floats{});
+      }
+  });
+}
+
 // dx of max pooling: per image (one thread each, so the sums of overlapping
 // windows come in the same order on any thread count), dy added at each
 // window's maximum. With `relu` the pooled x is a relu's output and the
@@ -97,8 +172,9 @@ void windowMax(const Geometry &g, const float *xb, int64_t oy, int64_t ox, float
 // outright; otherwise dx is cleared and each window adds into it.
 void maxPoolGrad(const Geometry &g, const float *dy, const float *x, float *dx, bool relu) {
   const int64_t image = g.h * g.w * g.c, outImage = g.oh * g.ow * g.c;
-  const bool tiles = g.sh == g.kh && g.sw == g.kw && g.pt == 0 && g.pl == 0 && g.oh * g.kh == g.h && g.ow * g.kw == g.w;
+  const bool tiles = g.tiles();
   const float floor = relu ? 0.f : -std::numeric_limits<float>::infinity();
+  if (tiles && pairs(g)) return maxPoolGradPairs(g, dy, x, dx, floor);
 #pragma omp parallel if (g.n * image >= PARALLEL_MIN)
   {
     std::vector<float> best(static_cast<size_t>(g.c));
@@ -138,6 +214,7 @@ void maxPoolGrad(const Geometry &g, const float *dy, const float *x, float *dx, 
 // pool(heap, x, -1, -1, y, geometry..., max)
 void pool(const Args &a) {
   const Geometry g = Geometry::read(a, 5);
+  if (pairs(g)) return maxPoolPairs(g, a.floats(1, g.n * g.h * g.w * g.c), a.floats(4, g.n * g.oh * g.ow * g.c));
   auto &p = cached<Forward>(g.key("pool"), [&] { return new Forward(g.forward(prop_kind::forward_inference)); });
   p.prim.execute(stream(), {{DNNL_ARG_SRC, memory(g.src(), engine(), a.floats(1, g.n * g.h * g.w * g.c))},
                             {DNNL_ARG_DST, memory(g.dst(), engine(), a.floats(4, g.n * g.oh * g.ow * g.c))},
