@@ -1,5 +1,5 @@
 /**
- * Time to accuracy: a real training run (trainRun, the model's recipe, full MNIST) with the test accuracy of
+ * Time to accuracy: a real training run (trainRun, full MNIST; the recipe built for it, or a model's own) with the test accuracy of
  * the current model after every epoch, stopped at the first epoch that reaches the target.
  */
 import { mkdtempSync, rmSync } from 'fs';
@@ -11,6 +11,7 @@ import { firstIndices } from '../lib/data/dataset';
 import { loadMnist } from '../lib/data/mnist';
 import { evaluateModel } from '../lib/eval/evaluate';
 import { resolveConfig } from '../lib/train/config';
+import { TIME_TO_ACCURACY_RECIPE } from '../lib/train/recipes';
 import { trainRun } from '../lib/train/run';
 import type { TrainConfig } from '../lib/train/types';
 import { peakRssMB } from './measure';
@@ -43,7 +44,7 @@ export interface TimeToAccuracy {
 
 export async function timeToAccuracy(target: number, options: { model?: string; backend?: BackendName } = {}): Promise<TimeToAccuracy> {
   const loadAtStart = loadavg();
-  const config = resolveConfig({ model: options.model ?? 'cnn-small', backend: options.backend });
+  const config = resolveConfig({ ...(options.model ? { model: options.model } : TIME_TO_ACCURACY_RECIPE), backend: options.backend });
   const data = await loadMnist(config.dataDir); // loading is not training: done before the clock starts
   const testIndices = firstIndices(data.test.count);
 

@@ -104,12 +104,12 @@ if (!available) {
   });
 
   test('2×2 max pooling passes over NaN as cpu does, forward and backward, a window of NaNs included', async () => {
-    const shape = [2, 4, 4, 16];
+    const shape: [number, number, number, number] = [2, 4, 4, 16];
     const withNaN = () => {
       const x = rand(shape, 13);
       // Every value below -1 and the whole first window of the first image become NaN.
       const firstWindow = tf.buffer(shape, 'bool');
-      for (const [y, xx] of [[0, 0], [0, 1], [1, 0], [1, 1]]) for (let c = 0; c < shape[3]; c++) firstWindow.set(true, 0, y, xx, c);
+      for (const [row, column] of [[0, 0], [0, 1], [1, 0], [1, 1]]) for (let c = 0; c < shape[3]; c++) firstWindow.set(true, 0, row, column, c);
       return tf.where(tf.logicalOr(tf.less(x, -1), firstWindow.toTensor()), tf.fill(shape, NaN), x) as tf.Tensor4D;
     };
     await compare('maxPool with NaN', () => tf.maxPool(withNaN(), 2, 2, 'valid'));

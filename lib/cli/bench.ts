@@ -7,6 +7,7 @@ import { renderTimeToAccuracy, timeToAccuracy } from '../../bench/time-to-accura
 import { ENGINES, Engine } from '../../bench/types';
 import { BACKEND_ORDER } from '../backend/select';
 import { modelNames } from '../models/registry';
+import { TIME_TO_ACCURACY_RECIPE as SPEED } from '../train/recipes';
 import { writeJsonAtomic } from '../util/atomic';
 import { RESULTS_DIR, timestampName } from '../util/paths';
 import { choiceOption, intOption, numberOption, parseCli, runCli, UsageError } from './cli';
@@ -37,8 +38,9 @@ benchmark says so and runs the rest.
   --json                   end the output with one line {"models": {name: {engine: {trainSamplesPerSec,
                            inferImagesPerSec, peakRssMB}}}}
 
-  --time-to-accuracy X     instead: train cnn-small's recipe on full MNIST with the best engine (--model and --backend
-                           change that), test accuracy after every epoch, report the wall time until it is ≥ X
+  --time-to-accuracy X     instead: train ${SPEED.model} for speed (${SPEED.epochs} epochs, batch ${SPEED.batchSize}, ${SPEED.schedule} at lr ${SPEED.lr}) on
+                           full MNIST with the best engine (--model: that model's own recipe; --backend: that engine),
+                           test accuracy after every epoch, report the wall time until it is ≥ X
                            (writes results/bench/<timestamp>-time-to-accuracy.json)
 `;
 
