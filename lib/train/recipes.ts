@@ -56,7 +56,7 @@ export const RECIPES: Record<string, Partial<TrainConfig>> = {
 
 // Built for `npm run bench -- --time-to-accuracy`: cnn-small with the one-cycle schedule fitted to two epochs at
 // batch 128, where its own recipe needs three at batch 64. Chosen against that recipe on validation accuracy at the
-// same epoch (docs/performance.md, Time to 99% test accuracy).
+// same epoch (docs/performance.md, session 13).
 export const TIME_TO_ACCURACY_RECIPE: Partial<TrainConfig> & { model: string } = {
   model: 'cnn-small',
   epochs: 2,
