@@ -117,6 +117,19 @@ inline void windowOf(const float *top, const float *bottom, int64_t ox, int64_t 
   v[3] = loadu(bottom + (2 * ox + 1) * C + c);
 }
 
+// The window's maximum, and in `at` which of its four pixels holds it first
+// (-1 in a lane where none beats -inf).
+inline Floats windowBest(const Floats v[4], Ints &at) {
+  Floats best = splat(-std::numeric_limits<float>::infinity());
+  at = Ints{} - 1;
+  for (int k = 0; k < 4; k++) {
+    const Ints greater = v[k] > best;
+    best = greater ? v[k] : best;
+    at = greater ? Ints{} + k : at;
+  }
+  return best;
+}
+
 void maxPoolPairs(const Geometry &g, const float *x, float *y) {
   const int64_t C = g.c;
   forEachOutputRow(g, [&](int64_t r, int64_t offset) {
@@ -126,9 +139,8 @@ void maxPoolPairs(const Geometry &g, const float *x, float *y) {
       for (int64_t c = 0; c < C; c += WIDTH) {
         Floats v[4];
         windowOf(top, bottom, ox, c, C, v);
-        Floats best = splat(-std::numeric_limits<float>::infinity());
-        for (const Floats &vk : v) best = vk > best ? vk : best;
-        storeu(out + ox * C + c, best);
+        Ints at;
+        storeu(out + ox * C + c, windowBest(v, at));
       }
   });
 }
@@ -145,14 +157,8 @@ void maxPoolGradPairs(const Geometry &g, const float *dy, const float *x, float 
       for (int64_t c = 0; c < C; c += WIDTH) {
         Floats v[4];
         windowOf(top, bottom, ox, c, C, v);
-        Floats best = splat(-std::numeric_limits<float>::infinity());
-        Ints at = Ints{} - 1;
-        for (int k = 0; k < 4; k++) {
-          const Ints greater = v[k] > best;
-          best = greater ? v[k] : best;
-          at = greater ? Ints{} + k : at;
-        }
-        const Ints passes = best > splat(floor);
+        Ints at;
+        const Ints passes = windowBest(v, at) > splat(floor);
         const Floats d = loadu(dyRow + ox * C + c);
         float *targets[4] = {dxTop + 2 * ox * C + c, dxTop + (2 * ox + 1) * C + c, dxBottom + 2 * ox * C + c, dxBottom + (2 * ox + 1) * C + c};
         for (int k = 0; k < 4; k++) storeu(targets[k], (passes & (at == k)) ? d : Floats{});
