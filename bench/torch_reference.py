@@ -77,9 +77,9 @@ def classic_cnn():
     )
 
 
-def conv_bn_relu(cin, cout):
+def conv_bn_relu(cin, cout, padding=1):
     # tfjs batchNormalization defaults: epsilon 1e-3, moving-average momentum 0.99 (PyTorch counts 1 - 0.99).
-    return [nn.Conv2d(cin, cout, 3, padding=1, bias=False), nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01), nn.ReLU()]
+    return [nn.Conv2d(cin, cout, 3, padding=padding, bias=False), nn.BatchNorm2d(cout, eps=1e-3, momentum=0.01), nn.ReLU()]
 
 
 def cnn_deep(width=32, dropout=0.25):
@@ -90,6 +90,16 @@ def cnn_deep(width=32, dropout=0.25):
         nn.Linear(width * 2 * 7 * 7, 256, bias=False), nn.BatchNorm1d(256, eps=1e-3, momentum=0.01), nn.ReLU(),
         nn.Dropout(dropout * 2),
         nn.Linear(256, 10),
+    )
+
+
+def cnn_simple(width=16, layers=10):
+    widths = [1] + [width + i * width // 2 for i in range(layers)]
+    side = 28 - 2 * layers
+    return nn.Sequential(
+        *[layer for cin, cout in zip(widths, widths[1:]) for layer in conv_bn_relu(cin, cout, padding=0)],
+        nn.Flatten(),
+        nn.Linear(widths[-1] * side * side, 10, bias=False), nn.BatchNorm1d(10, eps=1e-3, momentum=0.01),
     )
 
 
@@ -174,6 +184,7 @@ MODELS = {
     'cnn-small': cnn_small,
     'classic-cnn': classic_cnn,
     'cnn-deep': cnn_deep,
+    'cnn-simple': cnn_simple,
     'vit-tiny': lambda: Vit(**VIT_PRESETS['vit-tiny']),
     'vit-small': lambda: Vit(**VIT_PRESETS['vit-small']),
 }

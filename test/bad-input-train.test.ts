@@ -57,7 +57,7 @@ const cases: BadCase[] = [
   option('--label-smoothing 1 is refused', ['--label-smoothing', '1'], /labelSmoothing must be in \[0, 1\)/),
   option('--weight-decay 2 is refused', ['--weight-decay', '2'], /weightDecay must be in \[0, 1\)/),
   option('--warmup-epochs beyond the epochs is refused', ['--epochs', '2', '--warmup-epochs', '5'], /warmupEpochs must be in \[0, 3\)/),
-  option('--schedule nope is refused', ['--schedule', 'nope'], /--schedule must be one of constant, step, cosine, onecycle, got "nope"/),
+  option('--schedule nope is refused', ['--schedule', 'nope'], /--schedule must be one of constant, step, cosine, onecycle, exponential, got "nope"/),
   option('--optimizer nope is refused', ['--optimizer', 'nope'], /--optimizer must be one of adam, adamw, sgd/),
   option('--backend nope is refused', ['--backend', 'nope'], new RegExp(`--backend must be one of ${BACKEND_ORDER.join(", ")}`)),
   option('--seed -3 gives the range message', ['--seed', '-3'], /--seed must be an integer ≥ 0, got "-3"/),
@@ -110,6 +110,10 @@ const cases: BadCase[] = [
     writeFileSync(images(d), encodeIdx([240, 8, 8], new Uint8Array(240 * 64)));
     writeFileSync(join(d, IDX_FILES.testImages), encodeIdx([60, 8, 8], new Uint8Array(60 * 64)));
   }, /the CNNs need images of at least 12×12 pixels, got 8×8/, [], 2),
+  damagedData('images too small for cnn-simple\'s ten valid convolutions are refused', (d) => {
+    writeFileSync(images(d), encodeIdx([240, 20, 20], new Uint8Array(240 * 400)));
+    writeFileSync(join(d, IDX_FILES.testImages), encodeIdx([60, 20, 20], new Uint8Array(60 * 400)));
+  }, /cnn-simple's 10 valid 3×3 convolutions need images of more than 20 pixels a side, got 20×20/, ['--model', 'cnn-simple', '--epochs', '1'], 2),
 
   damagedResume('a corrupt config.json is named', (r) => writeFileSync(join(r, 'config.json'), '{"config": {"model": "cnn-sm'), /config\.json: corrupt or truncated JSON/),
   damagedResume('an empty config.json is named', (r) => writeFileSync(join(r, 'config.json'), ''), /config\.json: empty JSON/),

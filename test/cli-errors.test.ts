@@ -33,6 +33,7 @@ test('train: invalid arguments exit 2 with a one-line message and a usage hint',
   expectError('train.ts', ['--model', 'cnn-small', '--model-option', '16'], 2, /^train: --model-option wants key=value/);
   expectError('train.ts', ['--model', 'vit-tiny', '--model-option', 'patchSize=5'], 2, /^train: ViT: patchSize 5 does not divide/);
   expectError('train.ts', ['--model', 'cnn-deep', '--model-option', 'dropout=0.6'], 2, /^train: model option dropout must be in \[0, 0\.5\), got 0\.6/);
+  expectError('train.ts', ['--model', 'cnn-simple', '--model-option', 'width=15'], 2, /^train: model option width must be a positive even integer, got 15/);
   const { stderr } = cli('train.ts', ['--model', 'nope']);
   assert.match(stderr, /\(run "npm run train -- --help" for usage\)$/);
 });

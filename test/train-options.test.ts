@@ -40,7 +40,7 @@ const refusals: [Partial<TrainConfig>, string][] = [
   [{ seed: 1.5 }, 'seed must be an integer, got 1.5'],
   [{ lr: 0 }, 'lr must be a positive number, got 0'],
   [{ lr: Infinity }, 'lr must be a positive number, got Infinity'],
-  [{ schedule: 'x' as never }, 'schedule must be one of constant, step, cosine, onecycle, got x'],
+  [{ schedule: 'x' as never }, 'schedule must be one of constant, step, cosine, onecycle, exponential, got x'],
   [{ optimizer: 'x' as never }, 'optimizer must be one of adam, adamw, sgd, got x'],
   [{ backend: 'x' as never }, 'backend must be one of onednn, node, wasm-threaded, wasm, cpu, got x'],
   [{ threads: 0 }, 'threads must be a positive integer, got 0'],

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import { resolveConfig } from '../lib/train/config';
 import { BASE_CONFIG } from '../lib/train/options';
 import { RECIPES } from '../lib/train/recipes';
-import { learningRateAt, ScheduleSpec } from '../lib/train/schedule';
+import { EXPONENTIAL_END, learningRateAt, ScheduleSpec } from '../lib/train/schedule';
 
 const spec = (schedule: ScheduleSpec['schedule'], warmupSteps = 0): ScheduleSpec => ({ schedule, lr: 1, totalSteps: 100, warmupSteps, stepsPerEpoch: 10 });
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-9, `${a} ≠ ${b}`);
@@ -31,6 +31,14 @@ test('one-cycle ramps up over 30% to the peak then anneals to lr/1000', () => {
   assert.ok(learningRateAt(20, s) < learningRateAt(29, s));
   assert.ok(learningRateAt(60, s) < learningRateAt(40, s));
   close(learningRateAt(100, s), 0.001);
+});
+
+test('the exponential schedule falls by the same factor every step, to its end fraction at the last', () => {
+  const s = spec('exponential');
+  close(learningRateAt(0, s), 1);
+  close(learningRateAt(100, s), EXPONENTIAL_END);
+  close(learningRateAt(20, s) / learningRateAt(10, s), learningRateAt(90, s) / learningRateAt(80, s));
+  close(learningRateAt(5, spec('exponential', 10)), 0.6);
 });
 
 test('configuration: recipe defaults, overrides, and clear errors', () => {

@@ -1,4 +1,5 @@
-/** The convolutional family: LeNet-5, a fast small CNN, the PyTorch-example CNN and a deeper batch-normalised CNN. */
+/** The convolutional family: LeNet-5, a fast small CNN, the PyTorch-example CNN, a deeper batch-normalised CNN and
+ *  An et al.'s simple CNN of valid convolutions. */
 import * as tf from '@tensorflow/tfjs';
 import { activationLayer } from './activation';
 import { batchNormalizationLayer } from './batch-norm';
@@ -121,10 +122,47 @@ export function cnnDeep(options?: ModelOptions, image: ImageSize = MNIST_IMAGE):
   });
 }
 
+/** The first layer's filters; every layer after it adds half as many again (An et al.'s M3 is width 32). */
+function cnnSimpleOptions(options?: ModelOptions) {
+  const width = modelNumber(options, 'width', 16);
+  if (!Number.isInteger(width) || width <= 0 || width % 2 !== 0) throw new ModelError(`model option width must be a positive even integer, got ${width}`);
+  return { width };
+}
+
+/** Ten valid 3×3 convolutions take 28 pixels to 8: no pooling, so every layer sees the digit at full resolution. */
+const SIMPLE_LAYERS = 10;
+
+function simpleInputShape(image: ImageSize): number[] {
+  const shape = inputShape(image);
+  if (shape[0] <= 2 * SIMPLE_LAYERS || shape[1] <= 2 * SIMPLE_LAYERS) throw new ModelError(`cnn-simple's ${SIMPLE_LAYERS} valid 3×3 convolutions need images of more than ${2 * SIMPLE_LAYERS} pixels a side, got ${describeSize(image)}`);
+  return shape;
+}
+
+/**
+ * An et al. 2020's "simple CNN" (M3, arXiv 2008.10400): ten valid 3×3 convolutions, each with batch norm and relu,
+ * then one dense layer to the logits with batch norm and no bias. No pooling and no dropout: it differs from
+ * cnn-deep in kind, which is what an ensemble wants of its members. The default width is half theirs, a quarter
+ * of their arithmetic, so that it trains in a session here (docs/accuracy.md).
+ */
+export function cnnSimple(options?: ModelOptions, image: ImageSize = MNIST_IMAGE): tf.LayersModel {
+  const { width } = cnnSimpleOptions(options);
+  const layers: tf.layers.Layer[] = [tf.layers.inputLayer({ inputShape: simpleInputShape(image) })];
+  for (let i = 0; i < SIMPLE_LAYERS; i++) {
+    layers.push(
+      conv2dLayer({ filters: width + (i * width) / 2, kernelSize: 3, padding: 'valid', useBias: false }),
+      batchNormalizationLayer(),
+      activationLayer({ activation: 'relu' }),
+    );
+  }
+  layers.push(tf.layers.flatten(), tf.layers.dense({ units: 10, useBias: false }), batchNormalizationLayer());
+  return tf.sequential({ name: 'cnn_simple', layers });
+}
+
 /** The family in the registry. */
 export const CNN_MODELS: readonly ModelSpec[] = [
   { name: 'lenet5', family: 'cnn', description: 'LeNet-5 (LeCun 1998) with ReLU: two conv + avg-pool stages, three dense layers', options: [], validate: validateCnn(() => undefined), build: (_, image) => lenet5(image) },
   { name: 'cnn-small', family: 'cnn', description: 'Fast two-stage CNN (16-32 filters, max-pool, dense 128)', options: ['width', 'dropout'], validate: validateCnn(cnnSmallOptions), build: cnnSmall },
   { name: 'classic-cnn', family: 'cnn', description: "PyTorch MNIST example CNN (conv 32, conv 64, max-pool, dense 128): the benchmark's reference", options: [], validate: validateCnn(() => undefined), build: (_, image) => classicCnn(image) },
   { name: 'cnn-deep', family: 'cnn', description: 'Four conv layers with batch norm and dropout, dense 256', options: ['width', 'dropout'], validate: validateCnn(cnnDeepOptions), build: cnnDeep },
+  { name: 'cnn-simple', family: 'cnn', description: 'An et al. 2020: ten valid 3×3 conv layers with batch norm, no pooling, at half their width', options: ['width'], validate: (o, image) => { cnnSimpleOptions(o); if (image) simpleInputShape(image); }, build: cnnSimple },
 ];
