@@ -5,7 +5,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { initBackend } from '../lib/backend/select';
 import { firstIndices } from '../lib/data/dataset';
-import { chooseMembers, evaluateEnsemble } from '../lib/train/ensemble';
+import { evaluateEnsemble } from '../lib/train/ensemble';
+import { chooseEnsemble, HALVINGS, selectMembers, SELECTION_RULES } from '../lib/train/ensemble-choice';
 import { evaluateModel, evaluationOf } from '../lib/eval/evaluate';
 import { resolveConfig } from '../lib/train/config';
 import { RunResult, trainRun } from '../lib/train/run';
@@ -75,21 +76,43 @@ test('greedy selection starts from the best candidate and adds only what raises 
   const b = candidate(l, [1], 0.8);
   const c = candidate(l, [2], 0.7);
   const d = candidate(l, [0, 1, 2, 3, 4, 5, 6, 7, 8, 9], 0.9);
-  const chosen = chooseMembers([d, c, b, a], labels);
+  const chosen = selectMembers('greedy', [d, c, b, a], labels);
   assert.equal(chosen[0], { index: 3, valAccuracy: 0.9 });
   assert.equal(chosen.map((x) => x.index).sort(), [1, 2, 3]);
   assert.is(chosen[chosen.length - 1].valAccuracy, 1);
+  assert.equal(selectMembers('best-k', [d, c, b, a], labels).map((x) => x.index), [3, 2, 1], 'the three best alone, best first');
+  assert.equal(selectMembers('all', [d, c, b, a], labels).map((x) => x.index), [3, 2, 1, 0], 'every candidate, best first');
+});
+
+test('the rule is chosen on held-out halves: where greedy fits one half\'s noise, averaging all wins', () => {
+  // Forty candidates, each right on an image with probability 0.8 and otherwise confidently wrong, the errors
+  // independent: the mean of all is nearly always right, while greedy stops at the few that happen to suit
+  // the half it picks on.
+  const count = 400;
+  const labels = Int32Array.from({ length: count }, (_, i) => i % 10);
+  let state = 7;
+  const random = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+  const candidates = Array.from({ length: 40 }, () => candidate([...labels], [...labels.keys()].filter(() => random() < 0.2), 0.6));
+  const choice = chooseEnsemble(candidates, labels);
+  assert.is(choice.rule, 'all');
+  assert.is(choice.joined.length, 40);
+  assert.ok(choice.heldOut.all > choice.heldOut.greedy, `all ${choice.heldOut.all} ≤ greedy ${choice.heldOut.greedy}`);
+  assert.equal(Object.keys(choice.heldOut), [...SELECTION_RULES]);
+  assert.equal(chooseEnsemble(candidates, labels), choice, 'the halvings come from a fixed seed');
 });
 
 test('choosing members records the candidates and the choice, and needs one validation split', async () => {
   const data = await mnistSubset(400, 120);
   const outDir = join(tempDir(), 'chosen');
   const result = await evaluateEnsemble([runs[0].runDir, runs[1].runDir], outDir, { data, choose: true });
-  assert.ok(result.chosen!.length >= 1);
+  const joined = result.choice!.joined;
+  assert.ok(joined.length >= 1);
   const config = JSON.parse(readFileSync(join(outDir, 'config.json'), 'utf8'));
-  assert.equal(config.config.members, result.chosen!.map((c) => relative(outDir, c.dir)));
+  assert.equal(config.config.members, joined.map((c) => relative(outDir, c.dir)));
   assert.equal(config.choice.candidates, runs.slice(0, 2).map((r) => relative(outDir, r.runDir)));
-  assert.is(result.summary.valAccuracy, result.chosen![result.chosen!.length - 1].valAccuracy);
+  assert.is(config.choice.rule, result.choice!.rule);
+  assert.equal(config.choice.heldOut, { halvings: HALVINGS, accuracy: result.choice!.heldOut });
+  assert.is(result.summary.valAccuracy, joined[joined.length - 1].valAccuracy);
   await rejects(() => evaluateEnsemble([runs[0].runDir, runs[2].runDir], join(tempDir(), 'e'), { data, choose: true }), /same validation images .*--split-seed/);
 });
 

@@ -2,6 +2,7 @@
 import { relative, resolve } from 'path';
 import { BACKEND_ORDER, initBackend } from '../backend/select';
 import { evaluateEnsemble } from '../train/ensemble';
+import { HALVINGS, SELECTION_RULES } from '../train/ensemble-choice';
 import { defaultRunDir } from '../train/run-dir';
 import { choiceOption, parseCli, runCli, UsageError } from './cli';
 
@@ -9,9 +10,11 @@ const USAGE = `
 Usage: npm run ensemble -- --runs DIR DIR... [--choose] [--out DIR] [--backend B]
 
   --runs DIR...   two or more finished runs (npm run train, or results/reference/<name>)
-  --choose        pick the members among the runs on the validation split alone: the best run, then the run
-                  that raises the ensemble's validation accuracy (then lowers its loss) most, until none does
-                  (the runs must share a validation split: train them with one --split-seed)
+  --choose        pick the members among the runs on the validation split alone, by the rule that does best
+                  on held-out halves of it: ${SELECTION_RULES.length} rules (greedy forward selection, the k best runs, all
+                  of them) each pick on one half and are scored on the other, ${HALVINGS} times; the winner then
+                  picks on the whole split (the runs must share a validation split: train them with one
+                  --split-seed)
   --out DIR       where the ensemble goes (default results/runs/<timestamp>-ensemble)
   --backend B     ${BACKEND_ORDER.join(' | ')}
 
@@ -27,13 +30,17 @@ runCli('ensemble', USAGE, async (argv) => {
   if (runs.length < 2) throw new UsageError('--runs needs two or more run directories');
   const outDir = values.out ? resolve(values.out) : defaultRunDir('ensemble');
   await initBackend(choiceOption('backend', values.backend, BACKEND_ORDER));
-  const { summary, validation, noValidation, chosen } = await evaluateEnsemble(runs, outDir, { choose: values.choose });
+  const { summary, validation, noValidation, choice } = await evaluateEnsemble(runs, outDir, { choose: values.choose });
   const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
-  for (const [i, c] of (chosen ?? []).entries()) {
+  if (choice) {
+    const judged = SELECTION_RULES.map((rule) => `${rule} ${pct(choice.heldOut[rule])}`).join(', ');
+    process.stdout.write(`rule: ${choice.rule} (held-out accuracy over ${HALVINGS} halvings of the validation split: ${judged})\n`);
+  }
+  for (const [i, c] of (choice?.joined ?? []).entries()) {
     process.stdout.write(`${i ? 'added' : 'chose'} ${relative(process.cwd(), c.dir)}: validation ${pct(c.valAccuracy)}\n`);
   }
   process.stdout.write(
-    `ensemble of ${chosen?.length ?? runs.length}: test accuracy ${pct(summary.testAccuracy)} (loss ${summary.testLoss.toFixed(4)}); ` +
+    `ensemble of ${choice?.joined.length ?? runs.length}: test accuracy ${pct(summary.testAccuracy)} (loss ${summary.testLoss.toFixed(4)}); ` +
       (validation ? `validation ${pct(validation.accuracy)}` : `no validation figure: ${noValidation}`) +
       ` — saved in ${relative(process.cwd(), outDir) || '.'}\n`,
   );

@@ -3,8 +3,8 @@
  * as a run-like directory (config.json naming the members, summary.json with the fields of a run's), so the
  * report, the tables and the model table read it like any run. Models that err on different images outvote
  * each other's mistakes; averaging probabilities (not votes) lets a confident member outweigh an unsure one.
- * With `choose`, the members are picked from the candidates on the validation split alone (greedy forward
- * selection, Caruana et al. 2004), so the test figure stays the honest, once-only measurement.
+ * With `choose`, the members are picked from the candidates on the validation split alone (ensemble-choice.ts),
+ * so the test figure stays the honest, once-only measurement.
  */
 import { mkdirSync } from 'fs';
 import { relative, resolve } from 'path';
@@ -14,6 +14,7 @@ import { evaluateModel, evaluationOf, Evaluation } from '../eval/evaluate';
 import { loadModel } from '../models/io';
 import { checkImageSize } from '../models/spec';
 import { runSplit } from './config';
+import { chooseEnsemble, EnsembleChoice, HALVINGS, meanOf } from './ensemble-choice';
 import { evaluationSummary, isRunDir, modelDir, readRunConfig, readSummary, writeRunConfig, writeSummary } from './run-dir';
 import type { RunSummary, TrainConfig } from './types';
 
@@ -25,38 +26,9 @@ export interface EnsembleResult {
   validation?: Evaluation;
   /** Why there is no validation figure, when there is none. */
   noValidation?: string;
-  /** With `choose`: the candidates picked, in the order they joined, and the validation accuracy after each. */
-  chosen?: { dir: string; valAccuracy: number }[];
-}
-
-const mean = (arrays: Float32Array[]) => {
-  const out = new Float32Array(arrays[0].length);
-  for (const a of arrays) for (let i = 0; i < out.length; i++) out[i] += a[i] / arrays.length;
-  return out;
-};
-
-/** Which of two evaluations is better on validation: accuracy first, then loss (finer-grained than one image). */
-const better = (a: Evaluation, b: Evaluation | undefined) => !b || a.accuracy > b.accuracy || (a.accuracy === b.accuracy && a.loss < b.loss);
-
-/**
- * Greedy forward selection: start from the best single candidate, then add the one that improves the
- * ensemble's validation figure most, until none does. Returns the candidates' indices in joining order and
- * the validation accuracy after each addition.
- */
-export function chooseMembers(valProbabilities: Float32Array[], labels: Int32Array): { index: number; valAccuracy: number }[] {
-  const chosen: { index: number; valAccuracy: number }[] = [];
-  let current: Evaluation | undefined;
-  for (;;) {
-    let best: { index: number; evaluation: Evaluation } | undefined;
-    valProbabilities.forEach((candidate, index) => {
-      if (chosen.some((c) => c.index === index)) return;
-      const evaluation = evaluationOf(mean([...chosen.map((c) => valProbabilities[c.index]), candidate]), labels);
-      if (better(evaluation, best?.evaluation)) best = { index, evaluation };
-    });
-    if (!best || !better(best.evaluation, current)) return chosen;
-    chosen.push({ index: best.index, valAccuracy: best.evaluation.accuracy });
-    current = best.evaluation;
-  }
+  /** With `choose`: the rule that picked, its held-out figures, and the members in joining order with the
+   *  validation accuracy after each. */
+  choice?: Omit<EnsembleChoice, 'joined'> & { joined: { dir: string; valAccuracy: number }[] };
 }
 
 /** Same split: same validation images, so the ensemble's validation figure is of images no member trained on. */
@@ -101,16 +73,16 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
     }
   }
   let members = candidates;
-  let chosen: EnsembleResult['chosen'];
+  let choice: EnsembleResult['choice'];
   if (options.choose) {
-    const picks = chooseMembers(valProbabilities, labels!.val!);
-    members = picks.map((p) => candidates[p.index]);
-    testProbabilities = picks.map((p) => testProbabilities[p.index]);
-    valProbabilities = picks.map((p) => valProbabilities[p.index]);
-    chosen = picks.map((p) => ({ dir: candidates[p.index].dir, valAccuracy: p.valAccuracy }));
+    const { rule, heldOut, joined } = chooseEnsemble(valProbabilities, labels!.val!);
+    members = joined.map((p) => candidates[p.index]);
+    testProbabilities = joined.map((p) => testProbabilities[p.index]);
+    valProbabilities = joined.map((p) => valProbabilities[p.index]);
+    choice = { rule, heldOut, joined: joined.map((p) => ({ dir: candidates[p.index].dir, valAccuracy: p.valAccuracy })) };
   }
-  const test = evaluationOf(mean(testProbabilities), labels!.test);
-  const validation = valIndices ? evaluationOf(mean(valProbabilities), labels!.val!) : undefined;
+  const test = evaluationOf(meanOf(testProbabilities), labels!.test);
+  const validation = valIndices ? evaluationOf(meanOf(valProbabilities), labels!.val!) : undefined;
   const summary: RunSummary = {
     model: 'ensemble',
     family: 'ensemble',
@@ -127,11 +99,12 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
     // Not a TrainConfig: the report and the tables recognise an ensemble by its members.
     config: { model: 'ensemble', members: members.map((m) => relative(resolve(outDir), resolve(m.dir))) } as unknown as TrainConfig,
     members: members.map((m) => ({ dir: relative(resolve(outDir), resolve(m.dir)), model: m.config.model, seed: m.config.seed, testAccuracy: m.summary.testAccuracy })),
-    ...(chosen && {
+    ...(choice && {
       choice: {
-        rule: 'greedy forward selection on the validation split (accuracy, then loss), from the candidates',
+        rule: choice.rule,
+        heldOut: { halvings: HALVINGS, accuracy: choice.heldOut },
         candidates: candidates.map((m) => relative(resolve(outDir), resolve(m.dir))),
-        joined: chosen.map((c) => ({ dir: relative(resolve(outDir), resolve(c.dir)), valAccuracy: c.valAccuracy })),
+        joined: choice.joined.map((c) => ({ dir: relative(resolve(outDir), resolve(c.dir)), valAccuracy: c.valAccuracy })),
       },
     }),
     data: { ...data.source, testSamples: testIndices.length, valSamples: valIndices?.length ?? 0 },
@@ -139,5 +112,5 @@ export async function evaluateEnsemble(runDirs: string[], outDir: string, option
   });
   writeSummary(outDir, summary);
   const noValidation = valIndices ? undefined : 'the members hold out different validation images (train them with one --split-seed)';
-  return { outDir, summary, test, validation, noValidation, chosen };
+  return { outDir, summary, test, validation, noValidation, choice };
 }
